@@ -1,0 +1,11 @@
+import { defineConfig } from 'drizzle-kit';
+
+// Paths stay relative: drizzle-kit mangles absolute `out` paths (see ../shared/TOOLCHAIN.md).
+// Columns are named explicitly in the tables, so no `casing` option is needed here or in the client.
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './src/schema/index.ts',
+  out: './migrations',
+  strict: true,
+  verbose: true,
+});

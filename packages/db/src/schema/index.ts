@@ -1,0 +1,6 @@
+export * from './machines';
+export * from './trainers';
+export * from './members';
+export * from './training-sessions';
+export * from './training-session-members';
+export * from './training-sessions-archive';

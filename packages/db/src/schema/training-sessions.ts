@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { machines } from './machines';
+import { trainers } from './trainers';
+
+export const sessionStatuses = ['scheduled', 'in_progress', 'completed', 'cancelled'] as const;
+export type SessionStatus = (typeof sessionStatuses)[number];
+
+// The seed's After Migration block, column for column, nullability included (status, current_participants
+// and the timestamps are nullable there, so they are here).
+export const trainingSessions = pgTable(
+  'training_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    machineId: uuid('machine_id')
+      .notNull()
+      .references(() => machines.id, { onDelete: 'restrict' }),
+    // Optional until the session is completed (US-002 AC-2).
+    trainerId: uuid('trainer_id').references(() => trainers.id),
+    scheduledStart: timestamp('scheduled_start', { withTimezone: true }).notNull(),
+    scheduledEnd: timestamp('scheduled_end', { withTimezone: true }).notNull(),
+    status: text('status', { enum: sessionStatuses }).default('scheduled'),
+    currentParticipants: integer('current_participants').default(0),
+    notes: text('notes'),
+    sessionType: text('session_type'),
+    createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
+  },
+  (t) => [
+    // machine_id leads, so this one index serves the ON DELETE RESTRICT check and the calendar query
+    // (one machine's sessions in a date range, ordered by start). The name is the seed's.
+    index('idx_training_sessions_machine_id').on(t.machineId, t.scheduledStart),
+    index('idx_training_sessions_trainer_id').on(t.trainerId),
+    index('idx_training_sessions_scheduled_start').on(t.scheduledStart),
+    check('training_sessions_current_participants_check', sql`${t.currentParticipants} >= 0`),
+  ],
+);
