@@ -5,3 +5,6 @@ export const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 };
+
+/** Status of a trainer or a member. */
+export const personStatuses = ['active', 'inactive'] as const;

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns';
-
-export const personStatuses = ['active', 'inactive'] as const;
+import { personStatuses, timestamps } from './columns';
 
 export const trainers = pgTable(
   'trainers',

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+/**
+ * gym-migrate: `pnpm db:migrate | db:rollback | db:status`. The only module that prints errors and
+ * chooses exit codes; everything else throws typed errors (errors.ts) and emits events (events.ts).
+ */
+import { parseArgs } from 'node:util';
+import { startEmbedded, type EmbeddedServer } from './embedded';
+import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
+import { createRenderer, formatMs } from './events';
+import { defaults, migrate, rollback, status, type RunOptions } from './run';
+import { makeRedactor, redactUrl } from './url';
+
+const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
+  --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
+  --dry-run                show what would run, run nothing
+  --json                   one JSON object per event on stdout
+  --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
+  --url <url>              instead of DATABASE_URL
+  --lock-timeout <dur>     lock_timeout for each DDL statement (default ${defaults.lockTimeoutMs}ms)
+  --lock-retries <n>       retries of a migration after a lock timeout (default ${defaults.lockRetries})
+  --lock-wait <dur>        how long to wait for another migrator's advisory lock (default ${defaults.lockWaitMs / 1000}s)
+  --connect-timeout <dur>  per connection attempt (default ${defaults.connectTimeoutMs / 1000}s)
+  --connect-retry-for <dur> keep retrying an unreachable server this long (default ${defaults.connectRetryForMs / 1000}s)
+exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out,
+            4 edited migration, 5 cannot connect, 130 interrupted`;
+
+function duration(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
+  if (!m) throw new UsageError(`--${name} takes a duration like 500ms, 2s or 1m, not "${raw}"`, 'See gym-migrate --help.');
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' || m[2] === undefined ? n : m[2] === 's' ? n * 1000 : n * 60_000);
+}
+
+function count(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} takes a whole number, not "${raw}"`, 'See gym-migrate --help.');
+  return Number(raw);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let json = argv.includes('--json');
+  const rawUrl = argv[argv.indexOf('--url') + 1] ?? process.env.DATABASE_URL;
+  let redact = makeRedactor(safePassword(argv.includes('--url') ? rawUrl : process.env.DATABASE_URL));
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const controller = new AbortController();
+  let embedded: EmbeddedServer | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(ExitCode.interrupted);
+    reporter({ event: 'interrupt', signal });
+    controller.abort();
+  };
+  let reporter = createRenderer({ json, redact, write: out });
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        embedded: { type: 'boolean' },
+        url: { type: 'string' },
+        'lock-timeout': { type: 'string' },
+        'lock-retries': { type: 'string' },
+        'lock-wait': { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        'connect-retry-for': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    json = !!values.json;
+    if (values.help) {
+      out(USAGE);
+      return ExitCode.ok;
+    }
+    const command = positionals[0];
+    if (command !== 'migrate' && command !== 'rollback' && command !== 'status') {
+      throw new UsageError(command ? `unknown command "${command}"` : 'no command given', 'Use migrate, rollback or status (gym-migrate --help).');
+    }
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
+    let url = values.url ?? process.env.DATABASE_URL;
+    redact = makeRedactor(safePassword(url));
+    reporter = createRenderer({ json, redact, write: out });
+    const options: RunOptions = {
+      url,
+      to: values.to,
+      dryRun: values['dry-run'],
+      reporter,
+      signal: controller.signal,
+      lockTimeoutMs: duration('lock-timeout', values['lock-timeout']),
+      lockRetries: count('lock-retries', values['lock-retries']),
+      lockWaitMs: duration('lock-wait', values['lock-wait']),
+      connectTimeoutMs: duration('connect-timeout', values['connect-timeout']),
+      connectRetryForMs: duration('connect-retry-for', values['connect-retry-for']),
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (values.embedded) {
+      embedded = await startEmbedded();
+      await embedded.ensureDatabase('gym');
+      url = embedded.url('gym');
+      redact = makeRedactor(safePassword(url));
+      reporter = createRenderer({ json, redact, write: out });
+      Object.assign(options, { url, reporter });
+      reporter({ event: 'embedded', dataDir: embedded.dataDir, port: embedded.port });
+    }
+    if (command === 'migrate') await migrate(options);
+    else if (command === 'rollback') await rollback(options);
+    else printStatus(await status(options), json, out, redact);
+    return controller.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+  } catch (err) {
+    return report(err, json, redact);
+  } finally {
+    await embedded?.stop().catch(() => {});
+  }
+}
+
+function safePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).password || undefined;
+  } catch {
+    // A URL that does not parse can still hold a password: user:SECRET@host.
+    return /:\/\/[^:/@\s]*:([^@\s]+)@/.exec(url)?.[1];
+  }
+}
+
+function printStatus(
+  result: Awaited<ReturnType<typeof status>>,
+  json: boolean,
+  out: (line: string) => void,
+  redact: (s: string) => string,
+): void {
+  if (json) {
+    for (const r of result.rows) out(redact(JSON.stringify({ event: 'status', ...r })));
+    for (const u of result.unknown) out(redact(JSON.stringify({ event: 'status', tag: null, state: 'unknown', hash: u.hash, createdAt: u.createdAt })));
+    return;
+  }
+  const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
+  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  applied at`);
+  for (const r of result.rows) {
+    const at = r.appliedAt ? r.appliedAt.toISOString() : '-';
+    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at}`);
+  }
+  for (const u of result.unknown) out(`${'(not in journal)'.padEnd(width)}  unknown   hash ${u.hash.slice(0, 12)}…`);
+  const pending = result.rows.filter((r) => r.state === 'pending').length;
+  const edited = result.rows.filter((r) => r.state === 'edited').length;
+  out(`${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`);
+}
+
+/** The one place errors become text: a single line, what is wrong and what to do, no password. */
+function report(err: unknown, json: boolean, redact: (s: string) => string): number {
+  const known = err instanceof MigratorError ? err : undefined;
+  const exitCode = known?.exitCode ?? ExitCode.migrationFailed;
+  const message = (known?.message ?? (err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  const hint = known?.hint ?? 'This is unexpected; run again with --json and report the output.';
+  if (json) {
+    process.stdout.write(`${redact(JSON.stringify({ ts: new Date().toISOString(), event: 'error', kind: known?.kind ?? 'internal', exitCode, message, hint }))}\n`);
+  } else {
+    const label = err instanceof InterruptedError ? 'stopped' : 'error';
+    process.stderr.write(`${redact(`gym-migrate: ${label}: ${message}. ${hint}`)}\n`);
+  }
+  return exitCode;
+}
+
+const started = Date.now();
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (process.env.GYM_MIGRATOR_TIMING) process.stderr.write(`(${formatMs(Date.now() - started)})\n`);
+    process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`gym-migrate: error: ${redactUrl(String((err as Error)?.message ?? err))}\n`);
+    process.exit(ExitCode.migrationFailed);
+  },
+);

@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { ConnectionError, sqlStateOf } from './errors';
+import type { Reporter } from './events';
+import { describeTarget } from './url';
+
+export interface ConnectOptions {
+  url: URL;
+  /** Per attempt: how long a server may take to accept and answer the startup handshake. */
+  connectTimeoutMs: number;
+  /** In total: how long to keep retrying a server that is not up yet. 0 tries once. */
+  retryForMs: number;
+  reporter: Reporter;
+  applicationName?: string;
+}
+
+// Worth waiting for: the server is starting, restarting, or not listening yet. Anything else (a wrong
+// password, a missing database) will not fix itself, so it fails at once.
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE', '57P03', '53300']);
+
+function isTimeout(err: unknown): boolean {
+  return /timeout/i.test(String((err as Error)?.message ?? ''));
+}
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return (code !== undefined && TRANSIENT_CODES.has(code)) || isTimeout(err) || /Connection terminated unexpectedly/i.test(String((err as Error)?.message));
+}
+
+function toConnectionError(err: unknown, url: URL, opts: ConnectOptions, elapsedMs: number): ConnectionError {
+  const target = describeTarget(url);
+  const code = (err as { code?: string } | null)?.code;
+  const state = sqlStateOf(err);
+  const waited = elapsedMs >= 1000 ? ` (kept trying for ${Math.round(elapsedMs / 1000)} s)` : '';
+  if (state === '28P01' || state === '28000') {
+    return new ConnectionError(
+      `authentication failed for user "${decodeURIComponent(url.username) || 'postgres'}" at ${target}`,
+      'Check the user name and password in DATABASE_URL.',
+      { cause: err },
+    );
+  }
+  if (state === '3D000') {
+    return new ConnectionError(
+      `database "${decodeURIComponent(url.pathname.slice(1))}" does not exist at ${target}`,
+      'Create it first (createdb), or fix the database name in DATABASE_URL.',
+      { cause: err },
+    );
+  }
+  if (isTimeout(err)) {
+    return new ConnectionError(
+      `${target} accepted the connection but did not answer within ${opts.connectTimeoutMs} ms${waited}`,
+      'Check that the host and port belong to a PostgreSQL server that is up, or raise --connect-timeout.',
+      { cause: err },
+    );
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ConnectionError(
+      `cannot resolve the database host "${url.hostname}"${waited}`,
+      'Fix the host name in DATABASE_URL.',
+      { cause: err },
+    );
+  }
+  const reason = code === 'ECONNREFUSED' ? 'connection refused' : ((err as Error)?.message ?? String(err));
+  return new ConnectionError(
+    `cannot connect to ${target}: ${reason}${waited}`,
+    'Check that PostgreSQL is running there and that host and port in DATABASE_URL are right, or raise --connect-retry-for.',
+    { cause: err },
+  );
+}
+
+/** One pg client, retried with capped exponential backoff while the server is not up yet. */
+export async function connect(opts: ConnectOptions): Promise<pg.Client> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({
+      connectionString: opts.url.toString(),
+      connectionTimeoutMillis: opts.connectTimeoutMs,
+      application_name: opts.applicationName ?? 'gym-migrator',
+      keepAlive: true,
+    });
+    // A dropped connection must surface as a failed query, not as an unhandled 'error' event.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => {});
+      const elapsed = Date.now() - started;
+      const delayMs = Math.min(250 * 2 ** (attempt - 1), 5000);
+      if (!isTransient(err) || elapsed + delayMs > opts.retryForMs) {
+        throw toConnectionError(err, opts.url, opts, elapsed);
+      }
+      opts.reporter({ event: 'connect_retry', attempt, delayMs, reason: (err as Error)?.message ?? String(err) });
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/** What a run reports as it goes. The CLI renders these for people, or as one JSON object per line. */
+export type MigratorEvent =
+  | { event: 'connect_retry'; attempt: number; delayMs: number; reason: string }
+  | { event: 'connected'; target: string; serverVersion: string }
+  | { event: 'lock_wait'; waitedMs: number }
+  | { event: 'lock_acquired'; waitedMs: number }
+  | { event: 'plan'; command: 'migrate' | 'rollback'; tags: string[]; dryRun: boolean }
+  | { event: 'out_of_order'; tag: string; newestApplied: string }
+  | { event: 'unknown_applied'; hash: string; createdAt: number | null }
+  | { event: 'migration_start'; tag: string; direction: 'up' | 'down'; transactional: boolean; attempt: number }
+  | { event: 'notice'; tag: string; message: string }
+  | { event: 'progress'; tag: string; step: string; rows: number; rate: number | null; detail: string }
+  | { event: 'lock_retry'; tag: string; attempt: number; delayMs: number; statement: number }
+  | { event: 'migration_done'; tag: string; direction: 'up' | 'down'; durationMs: number }
+  | { event: 'nothing_to_do'; command: 'migrate' | 'rollback' }
+  | { event: 'embedded'; dataDir: string; port: number }
+  | { event: 'interrupt'; signal: string }
+  | { event: 'done'; command: string; applied: string[]; durationMs: number };
+
+export type Reporter = (e: MigratorEvent) => void;
+
+export const silentReporter: Reporter = () => {};
+
+/** RAISE NOTICE 'progress <step> rows=<n> ... rate=<r>/s' from long statements becomes a progress event. */
+export function noticeToEvent(tag: string, message: string): MigratorEvent {
+  const m = /^progress (\S+) rows=(\d+)(.*)$/.exec(message);
+  if (!m) return { event: 'notice', tag, message };
+  const rate = /rate=(\d+)\/s/.exec(m[3] ?? '');
+  return {
+    event: 'progress',
+    tag,
+    step: m[1]!,
+    rows: Number(m[2]),
+    rate: rate ? Number(rate[1]) : null,
+    detail: (m[3] ?? '').trim(),
+  };
+}
+
+function human(e: MigratorEvent): string | null {
+  switch (e.event) {
+    case 'connect_retry':
+      return `waiting for the server (attempt ${e.attempt}, next try in ${e.delayMs} ms): ${e.reason}`;
+    case 'connected':
+      return `connected to ${e.target} (PostgreSQL ${e.serverVersion})`;
+    case 'lock_wait':
+      return `another migrator holds the lock; waited ${Math.round(e.waitedMs / 1000)} s so far`;
+    case 'lock_acquired':
+      return null;
+    case 'plan':
+      if (e.tags.length === 0) return null;
+      return `${e.dryRun ? 'would ' : ''}${e.command === 'migrate' ? 'apply' : 'roll back'}: ${e.tags.join(', ')}`;
+    case 'out_of_order':
+      return `warning: ${e.tag} is older than the newest applied migration (${e.newestApplied}); it was merged late and is applied now`;
+    case 'unknown_applied':
+      return `warning: the database records a migration that is not in the journal (hash ${e.hash.slice(0, 12)}…, created_at ${e.createdAt})`;
+    case 'migration_start':
+      return null;
+    case 'notice':
+      return `  ${e.tag}: ${e.message}`;
+    case 'progress':
+      return `  ${e.tag}: ${e.step} ${e.rows.toLocaleString('en-US')} rows${e.rate !== null ? ` (${e.rate.toLocaleString('en-US')} rows/s)` : ''}`;
+    case 'lock_retry':
+      return `  ${e.tag}: lock_timeout at statement ${e.statement}; retry ${e.attempt} in ${e.delayMs} ms`;
+    case 'migration_done':
+      return `${e.direction === 'up' ? 'applied    ' : 'rolled back'} ${e.tag} (${formatMs(e.durationMs)})`;
+    case 'nothing_to_do':
+      return e.command === 'migrate' ? 'nothing to migrate: the database is up to date' : 'nothing to roll back';
+    case 'embedded':
+      return `embedded PostgreSQL on 127.0.0.1:${e.port}, data in ${e.dataDir}`;
+    case 'interrupt':
+      return `${e.signal}: stopping after the current statement`;
+    case 'done':
+      return null;
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Renders events as text lines or JSON lines, through `redact`, onto `write`. */
+export function createRenderer(opts: { json: boolean; redact: (s: string) => string; write: (line: string) => void }): Reporter {
+  return (e) => {
+    const line = opts.json ? JSON.stringify({ ts: new Date().toISOString(), ...e }) : human(e);
+    if (line !== null) opts.write(opts.redact(line));
+  };
+}

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type pg from 'pg';
+import { UsageError } from './errors';
+
+/** The first-line marker of a migration that must run statement by statement (CONCURRENTLY, batched COMMITs). */
+export const NO_TRANSACTION_MARKER = /^\s*--\s*migrator:\s*no-transaction\b/;
+
+export const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
+
+export interface LocalMigration {
+  idx: number;
+  tag: string;
+  /** The journal's `when`, which Drizzle stores as created_at. */
+  when: number;
+  /** sha256 of the whole file, as Drizzle computes it. */
+  hash: string;
+  statements: string[];
+  transactional: boolean;
+}
+
+export interface AppliedRow {
+  id: number;
+  hash: string;
+  createdAt: number | null;
+  appliedAt: Date | null;
+}
+
+export type MigrationState =
+  | { migration: LocalMigration; state: 'pending' }
+  | { migration: LocalMigration; state: 'applied' | 'edited'; row: AppliedRow };
+
+/** Splits a file's text the way drizzle does and drops chunks that hold no SQL. */
+export function splitStatements(chunks: string[]): string[] {
+  return chunks.filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
+}
+
+export function isTransactional(chunks: string[]): boolean {
+  return !NO_TRANSACTION_MARKER.test(chunks[0] ?? '');
+}
+
+/** The journal, files and hashes, read with drizzle-orm's own readMigrationFiles. */
+export function loadMigrations(migrationsFolder: string): LocalMigration[] {
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { idx: number; tag: string; when: number }[];
+  };
+  const files = readMigrationFiles({ migrationsFolder });
+  return journal.entries.map((entry, i) => {
+    const file = files[i]!;
+    return {
+      idx: entry.idx,
+      tag: entry.tag,
+      when: entry.when,
+      hash: file.hash,
+      statements: splitStatements(file.sql),
+      transactional: isTransactional(file.sql),
+    };
+  });
+}
+
+export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
+  const { rows: exists } = await client.query<{ t: string | null }>(`SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`);
+  if (!exists[0]?.t) return [];
+  const { rows: cols } = await client.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_schema = 'drizzle' AND table_name = '__drizzle_migrations' AND column_name = 'applied_at') AS present`,
+  );
+  const appliedAt = cols[0]?.present ? 'applied_at' : 'NULL::timestamptz';
+  const { rows } = await client.query<{ id: number; hash: string; created_at: string | null; applied_at: Date | null }>(
+    `SELECT id, hash, created_at, ${appliedAt} AS applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
+  );
+  return rows.map((r) => ({ id: r.id, hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at), appliedAt: r.applied_at }));
+}
+
+/**
+ * Matches what the database records against the journal by identity: a row belongs to the migration whose
+ * `when` it stores (Drizzle's own key), or failing that whose hash it stores. Nothing is decided by "newer
+ * than the newest applied", so a migration merged late is pending, not skipped (drizzle-orm #5769).
+ */
+export function reconcile(local: LocalMigration[], applied: AppliedRow[]): { states: MigrationState[]; unknown: AppliedRow[] } {
+  const unmatched = new Set(applied);
+  const states = local.map((migration): MigrationState => {
+    const row =
+      applied.find((r) => unmatched.has(r) && r.createdAt === migration.when) ??
+      applied.find((r) => unmatched.has(r) && r.hash === migration.hash);
+    if (!row) return { migration, state: 'pending' };
+    unmatched.delete(row);
+    return { migration, state: row.hash === migration.hash ? 'applied' : 'edited', row };
+  });
+  return { states, unknown: [...unmatched] };
+}
+
+/** --to accepts a journal tag ("0001_machines"), or its number ("0001"). */
+export function resolveTarget(local: LocalMigration[], to: string | undefined): LocalMigration | undefined {
+  if (to === undefined) return undefined;
+  const wanted = to.replace(/\.sql$/, '');
+  const hit = local.find((m) => m.tag === wanted) ?? (/^\d+$/.test(wanted) ? local.find((m) => m.tag.startsWith(`${wanted}_`)) : undefined);
+  if (!hit) {
+    throw new UsageError(
+      `unknown migration "${to}" for --to`,
+      `Use one of: ${local.map((m) => m.tag).join(', ')}.`,
+    );
+  }
+  return hit;
+}

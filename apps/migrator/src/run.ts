@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrationsFolder as defaultMigrationsFolder, rollbackFolder as defaultRollbackFolder } from '@gym/db/migrations';
+import type pg from 'pg';
+import { applyMigration, type ApplySettings } from './apply';
+import { connect } from './connect';
+import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors';
+import { noticeToEvent, silentReporter, type Reporter } from './events';
+import { acquireLock } from './lock';
+import {
+  isTransactional,
+  loadMigrations,
+  MIGRATIONS_TABLE,
+  readApplied,
+  reconcile,
+  resolveTarget,
+  splitStatements,
+  type AppliedRow,
+  type LocalMigration,
+  type MigrationState,
+} from './plan';
+import { describeTarget, parseDatabaseUrl } from './url';
+
+export interface RunOptions {
+  url: string | undefined;
+  /** Journal tag (or its number) to stop at: migrate up to and including it, or roll back to just after it. */
+  to?: string;
+  dryRun?: boolean;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  lockTimeoutMs?: number;
+  lockRetries?: number;
+  lockWaitMs?: number;
+  connectTimeoutMs?: number;
+  connectRetryForMs?: number;
+  migrationsFolder?: string;
+  rollbackFolder?: string;
+}
+
+export const defaults = {
+  lockTimeoutMs: 2000,
+  lockRetries: 5,
+  lockWaitMs: 60_000,
+  connectTimeoutMs: 5000,
+  connectRetryForMs: 30_000,
+} as const;
+
+export interface StatusRow {
+  tag: string;
+  state: 'applied' | 'pending' | 'edited';
+  appliedAt: Date | null;
+}
+
+interface Session {
+  client: pg.Client;
+  local: LocalMigration[];
+  states: MigrationState[];
+  unknown: AppliedRow[];
+  reporter: Reporter;
+  settings: ApplySettings;
+}
+
+/**
+ * Connects (with retries), takes the advisory lock on a second connection, reads what is applied and
+ * refuses edited migrations, all before anything is written. `body` then does the work under the lock.
+ */
+async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Session) => Promise<T>): Promise<T> {
+  const reporter = opts.reporter ?? silentReporter;
+  const url = parseDatabaseUrl(opts.url);
+  const local = loadMigrations(opts.migrationsFolder ?? defaultMigrationsFolder);
+  resolveTarget(local, opts.to);
+  const connectOpts = {
+    url,
+    reporter,
+    connectTimeoutMs: opts.connectTimeoutMs ?? defaults.connectTimeoutMs,
+    retryForMs: opts.connectRetryForMs ?? defaults.connectRetryForMs,
+  };
+  const client = await connect(connectOpts);
+  let lockClient: pg.Client | undefined;
+  let release: (() => Promise<void>) | undefined;
+  let currentTag = '';
+  client.on('notice', (n) => {
+    if (currentTag && n.message) reporter(noticeToEvent(currentTag, n.message));
+  });
+  try {
+    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    reporter({ event: 'connected', target: describeTarget(url), serverVersion: rows[0]?.v ?? '?' });
+    if (locked) {
+      lockClient = await connect({ ...connectOpts, applicationName: 'gym-migrator-lock' });
+      release = await acquireLock(lockClient, { waitMs: opts.lockWaitMs ?? defaults.lockWaitMs, reporter, signal: opts.signal });
+    }
+    const { states, unknown } = reconcile(local, await readApplied(client));
+    const settings: ApplySettings = {
+      lockTimeoutMs: opts.lockTimeoutMs ?? defaults.lockTimeoutMs,
+      lockRetries: opts.lockRetries ?? defaults.lockRetries,
+      reporter: (e) => {
+        if (e.event === 'migration_start') currentTag = e.tag;
+        reporter(e);
+      },
+      signal: opts.signal,
+    };
+    return await body({ client, local, states, unknown, reporter, settings });
+  } finally {
+    currentTag = '';
+    if (release) await release();
+    await lockClient?.end().catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+function refuseEdited(states: MigrationState[]): void {
+  const edited = states.filter((s) => s.state === 'edited').map((s) => s.migration.tag);
+  if (edited.length === 0) return;
+  throw new EditedMigrationError(
+    edited,
+    `${edited.map((t) => `${t}.sql`).join(', ')} changed after ${edited.length === 1 ? 'it was' : 'they were'} applied (its sha256 no longer matches drizzle.__drizzle_migrations)`,
+    'Restore the file from version control (git checkout -- packages/db/migrations) and put the change in a new migration (pnpm db:generate); nothing was changed.',
+  );
+}
+
+async function ensureMigrationsTable(client: pg.Client): Promise<void> {
+  // Drizzle's own table, plus an applied_at column with a default: drizzle's migrate() never names it,
+  // so the table stays usable by both.
+  await client.query('CREATE SCHEMA IF NOT EXISTS drizzle');
+  await client.query(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  await client.query(`ALTER TABLE ${MIGRATIONS_TABLE} ADD COLUMN IF NOT EXISTS applied_at timestamptz DEFAULT now()`);
+}
+
+function checkStop(signal: AbortSignal | undefined, done: string[], remaining: string[]): void {
+  if (!signal?.aborted || remaining.length === 0) return;
+  throw new InterruptedError(
+    `stopped by a signal${done.length ? ` after ${done.join(', ')}` : ''}; ${remaining.join(', ')} not run`,
+    'Run the migrator again to continue.',
+  );
+}
+
+export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> {
+  const started = Date.now();
+  return withSession(opts, true, async ({ client, local, states, unknown, reporter, settings }) => {
+    refuseEdited(states);
+    for (const row of unknown) reporter({ event: 'unknown_applied', hash: row.hash, createdAt: row.createdAt });
+    const target = resolveTarget(local, opts.to);
+    const pending = states.filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx)).map((s) => s.migration);
+    const applied = states.filter((s) => s.state !== 'pending');
+    const newest = applied.reduce<LocalMigration | undefined>((a, s) => (!a || s.migration.when > a.when ? s.migration : a), undefined);
+    for (const m of pending) {
+      if (newest && m.when < newest.when) reporter({ event: 'out_of_order', tag: m.tag, newestApplied: newest.tag });
+    }
+    reporter({ event: 'plan', command: 'migrate', tags: pending.map((m) => m.tag), dryRun: !!opts.dryRun });
+    if (opts.dryRun) return { applied: [] };
+    if (pending.length === 0) {
+      reporter({ event: 'nothing_to_do', command: 'migrate' });
+      reporter({ event: 'done', command: 'migrate', applied: [], durationMs: Date.now() - started });
+      return { applied: [] };
+    }
+    await ensureMigrationsTable(client);
+    const done: string[] = [];
+    for (const [i, m] of pending.entries()) {
+      checkStop(opts.signal, done, pending.slice(i).map((p) => p.tag));
+      await applyMigration(
+        client,
+        {
+          tag: m.tag,
+          direction: 'up',
+          statements: m.statements,
+          transactional: m.transactional,
+          record: (c) => c.query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.when]).then(() => {}),
+        },
+        settings,
+      );
+      done.push(m.tag);
+    }
+    reporter({ event: 'done', command: 'migrate', applied: done, durationMs: Date.now() - started });
+    return { applied: done };
+  });
+}
+
+function loadRollback(folder: string, tag: string): { statements: string[]; transactional: boolean } {
+  const file = path.join(folder, `${tag}.sql`);
+  if (!fs.existsSync(file)) {
+    throw new MigrationFailedError(tag, `there is no rollback file for ${tag} (${file})`, 'Write one before rolling this migration back; nothing was changed.');
+  }
+  const chunks = fs.readFileSync(file, 'utf8').split('--> statement-breakpoint');
+  return { statements: splitStatements(chunks), transactional: isTransactional(chunks) };
+}
+
+/** Rolls back the last applied migration, or every applied migration after --to, newest first. */
+export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[] }> {
+  const started = Date.now();
+  const folder = opts.rollbackFolder ?? defaultRollbackFolder;
+  return withSession(opts, true, async ({ client, local, states, reporter, settings }) => {
+    refuseEdited(states);
+    const target = resolveTarget(local, opts.to);
+    const applied = states.filter((s): s is Extract<MigrationState, { row: AppliedRow }> => s.state !== 'pending');
+    const chosen = (target ? applied.filter((s) => s.migration.idx > target.idx) : applied.slice(-1)).reverse();
+    const plans = chosen.map((s) => ({ state: s, ...loadRollback(folder, s.migration.tag) }));
+    reporter({ event: 'plan', command: 'rollback', tags: chosen.map((s) => s.migration.tag), dryRun: !!opts.dryRun });
+    if (opts.dryRun) return { rolledBack: [] };
+    if (plans.length === 0) {
+      reporter({ event: 'nothing_to_do', command: 'rollback' });
+      reporter({ event: 'done', command: 'rollback', applied: [], durationMs: Date.now() - started });
+      return { rolledBack: [] };
+    }
+    const done: string[] = [];
+    for (const [i, p] of plans.entries()) {
+      checkStop(opts.signal, done, plans.slice(i).map((x) => x.state.migration.tag));
+      await applyMigration(
+        client,
+        {
+          tag: p.state.migration.tag,
+          direction: 'down',
+          statements: p.statements,
+          transactional: p.transactional,
+          record: (c) => c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
+        },
+        settings,
+      );
+      done.push(p.state.migration.tag);
+    }
+    reporter({ event: 'done', command: 'rollback', applied: done, durationMs: Date.now() - started });
+    return { rolledBack: done };
+  });
+}
+
+/** Every migration in the journal with its state; edited ones are marked, not refused. Takes no lock. */
+export async function status(opts: RunOptions): Promise<{ rows: StatusRow[]; unknown: AppliedRow[] }> {
+  return withSession(opts, false, async ({ states, unknown }) => ({
+    rows: states.map((s) => ({ tag: s.migration.tag, state: s.state, appliedAt: s.state === 'pending' ? null : s.row.appliedAt })),
+    unknown,
+  }));
+}

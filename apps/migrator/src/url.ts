@@ -1,0 +1,55 @@
+import { UsageError } from './errors';
+
+/** Checks that a connection string is a postgres:// URL before pg gets to guess at it. */
+export function parseDatabaseUrl(raw: string | undefined): URL {
+  if (!raw || raw.trim() === '') {
+    throw new UsageError(
+      'no database URL given',
+      'Set DATABASE_URL (postgres://user:password@host:5432/db), pass --url, or use --embedded.',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `the database URL is malformed: ${redactUrl(raw)}`,
+      'Use the form postgres://user:password@host:5432/db (percent-encode special characters in the password).',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(
+      `the database URL has scheme "${url.protocol.replace(/:$/, '')}", not postgres`,
+      'Use the form postgres://user:password@host:5432/db.',
+    );
+  }
+  if (!url.hostname && !url.searchParams.get('host')) {
+    throw new UsageError(`the database URL has no host: ${redactUrl(raw)}`, 'Use the form postgres://user:password@host:5432/db.');
+  }
+  return url;
+}
+
+/** The URL with its password replaced; works on strings that do not parse, too. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@');
+}
+
+/** The human name of a database, for messages: host:port/db, never the credentials. */
+export function describeTarget(url: URL): string {
+  return `${url.hostname || url.searchParams.get('host')}:${url.port || 5432}${url.pathname}`;
+}
+
+/**
+ * Removes a secret from any text about to be printed: URLs first, then the bare password wherever it
+ * occurs (a driver message could quote it). Very short passwords are only redacted inside URLs, as
+ * replacing every "a" in the output would make it unreadable; they are not secret enough to leak anyway.
+ */
+export function makeRedactor(password: string | undefined): (text: string) => string {
+  const secret = password ? decodeURIComponent(password) : '';
+  return (text) => {
+    let out = redactUrl(text);
+    if (secret.length >= 4) out = out.split(secret).join('***');
+    if (password && password !== secret && password.length >= 4) out = out.split(password).join('***');
+    return out;
+  };
+}

@@ -1,0 +1,5 @@
+export * from './schema/index';
+export * from './types';
+export * from './validation';
+export { createDb, type Database, type Transaction } from './client';
+export { migrationsFolder, rollbackFolder } from './migrations';

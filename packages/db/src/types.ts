@@ -1,0 +1,38 @@
+import type { machines } from './schema/machines';
+import type { members } from './schema/members';
+import type { trainers } from './schema/trainers';
+import type { trainingSessionMembers } from './schema/training-session-members';
+import type { trainingSessions } from './schema/training-sessions';
+import type { trainingSessionsCalendar } from './schema/views';
+
+export type Machine = typeof machines.$inferSelect;
+export type NewMachine = typeof machines.$inferInsert;
+export type Trainer = typeof trainers.$inferSelect;
+export type NewTrainer = typeof trainers.$inferInsert;
+export type Member = typeof members.$inferSelect;
+export type NewMember = typeof members.$inferInsert;
+export type TrainingSession = typeof trainingSessions.$inferSelect;
+export type NewTrainingSession = typeof trainingSessions.$inferInsert;
+export type TrainingSessionMember = typeof trainingSessionMembers.$inferSelect;
+export type NewTrainingSessionMember = typeof trainingSessionMembers.$inferInsert;
+export type CalendarSession = typeof trainingSessionsCalendar.$inferSelect;
+
+/** Arguments of create_training_session_with_members (0003): one member, an optional trainer (US-004). */
+export interface CreateSessionData {
+  machineId: string;
+  memberId: string;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  trainerId?: string | null;
+  sessionType?: string | null;
+  notes?: string | null;
+}
+
+/** Filters the app's session lists take (US-004): by machine first of all. */
+export interface SessionFilters {
+  machineId?: string;
+  trainerId?: string | null;
+  status?: TrainingSession['status'];
+  from?: Date;
+  to?: Date;
+}
