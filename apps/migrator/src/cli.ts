@@ -3,6 +3,7 @@
  * gym-migrate: `pnpm db:migrate | db:rollback | db:status`. The only module that prints errors and
  * chooses exit codes; everything else throws typed errors (errors.ts) and emits events (events.ts).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
@@ -16,6 +17,7 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
   --json                   one JSON object per event on stdout
   --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
   --url <url>              instead of DATABASE_URL
+  --migrations <dir>       a drizzle-kit migrations folder other than @gym/db's (rollbacks in <dir>/rollback)
   --lock-timeout <dur>     lock_timeout for each DDL statement (default ${defaults.lockTimeoutMs}ms)
   --lock-retries <n>       retries of a migration after a lock timeout (default ${defaults.lockRetries})
   --lock-wait <dur>        how long to wait for another migrator's advisory lock (default ${defaults.lockWaitMs / 1000}s)
@@ -40,8 +42,9 @@ function count(name: string, raw: string | undefined): number | undefined {
 
 async function main(argv: string[]): Promise<number> {
   let json = argv.includes('--json');
-  const rawUrl = argv[argv.indexOf('--url') + 1] ?? process.env.DATABASE_URL;
-  let redact = makeRedactor(safePassword(argv.includes('--url') ? rawUrl : process.env.DATABASE_URL));
+  // Set before parsing, so that even an argument error cannot print the password of --url or DATABASE_URL.
+  const urlArg = argv.includes('--url') ? argv[argv.indexOf('--url') + 1] : undefined;
+  let redact = makeRedactor(safePassword(urlArg ?? process.env.DATABASE_URL));
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
   let embedded: EmbeddedServer | undefined;
@@ -63,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         embedded: { type: 'boolean' },
         url: { type: 'string' },
+        migrations: { type: 'string' },
         'lock-timeout': { type: 'string' },
         'lock-retries': { type: 'string' },
         'lock-wait': { type: 'string' },
@@ -95,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       lockWaitMs: duration('lock-wait', values['lock-wait']),
       connectTimeoutMs: duration('connect-timeout', values['connect-timeout']),
       connectRetryForMs: duration('connect-retry-for', values['connect-retry-for']),
+      migrationsFolder: values.migrations && path.resolve(values.migrations),
+      rollbackFolder: values.migrations && path.resolve(values.migrations, 'rollback'),
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { LockWaitTimeoutError } from './errors';
+import { InterruptedError, LockWaitTimeoutError } from './errors';
 import type { Reporter } from './events';
 
 /** The advisory lock key every gym-db migrator agrees on (an arbitrary constant: "gym" 0x67796d, US-002). */
@@ -28,7 +28,10 @@ export async function acquireLock(
         await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => {});
       };
     }
-    if (waitedMs >= opts.waitMs || opts.signal?.aborted) {
+    if (opts.signal?.aborted) {
+      throw new InterruptedError('stopped by a signal while waiting for the migration lock', 'Nothing was changed; run the migrator again.');
+    }
+    if (waitedMs >= opts.waitMs) {
       const holder = await client
         .query<{ pid: number; application_name: string }>(
           `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

@@ -1,0 +1,43 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startEmbedded } from '@gym/migrator';
+
+export type ServerKind = 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded';
+
+export interface TestServer {
+  kind: ServerKind;
+  /** A URL to a maintenance database (postgres) on a superuser account: the harness creates databases. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The server the suites run against, in order of preference: TEST_DATABASE_URL when set; a PostgreSQL 15
+ * container when a container runtime answers; otherwise the embedded PostgreSQL 15 from npm. A newcomer's
+ * machine has at least the last one.
+ */
+export async function startTestServer(log: (line: string) => void): Promise<TestServer> {
+  const fromEnv = process.env.TEST_DATABASE_URL;
+  if (fromEnv) {
+    return { kind: 'TEST_DATABASE_URL', adminUrl: fromEnv, stop: async () => {} };
+  }
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('postgres').start();
+    return { kind: 'testcontainers', adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+  } catch (err) {
+    log(`no container runtime (${String((err as Error).message).split('\n')[0]}); using embedded PostgreSQL`);
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gym-db-tests-'));
+  fs.chmodSync(dataDir, 0o755);
+  const server = await startEmbedded({ dataDir: path.join(dataDir, 'pg'), persistent: false, fast: true });
+  return {
+    kind: 'embedded',
+    adminUrl: server.url('postgres'),
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './harness/db';
+
+// US-002 AC-1 to AC-4 against the fully migrated schema, checked in the catalog itself.
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function columns() {
+  const { rows } = await db.query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+    `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name = 'training_sessions'`,
+  );
+  return new Map(rows.map((r) => [r.column_name, r]));
+}
+
+async function machineId(n: number): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM machines WHERE machine_number = $1', [n]);
+  return rows[0]!.id;
+}
+
+describe("training_sessions matches the seed's After Migration schema", () => {
+  it('has exactly the After Migration columns, types and nullability', async () => {
+    const cols = await columns();
+    const expected: Record<string, [string, 'YES' | 'NO']> = {
+      id: ['uuid', 'NO'],
+      machine_id: ['uuid', 'NO'],
+      trainer_id: ['uuid', 'YES'],
+      scheduled_start: ['timestamp with time zone', 'NO'],
+      scheduled_end: ['timestamp with time zone', 'NO'],
+      status: ['text', 'YES'],
+      current_participants: ['integer', 'YES'],
+      notes: ['text', 'YES'],
+      session_type: ['text', 'YES'],
+      created_at: ['timestamp with time zone', 'YES'],
+      updated_at: ['timestamp with time zone', 'YES'],
+    };
+    expect([...cols.keys()].sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, [type, nullable]] of Object.entries(expected)) {
+      expect({ name, type: cols.get(name)!.data_type, nullable: cols.get(name)!.is_nullable }).toEqual({ name, type, nullable });
+    }
+    expect(cols.get('status')!.column_default).toBe("'scheduled'::text");
+    expect(cols.get('current_participants')!.column_default).toBe('0');
+    expect(cols.get('machine_id')!.column_default).toBeNull();
+  });
+
+  it('AC-1: max_participants and location are gone, and no view, function or trigger mentions them', async () => {
+    const cols = await columns();
+    expect(cols.has('max_participants')).toBe(false);
+    expect(cols.has('location')).toBe(false);
+    const { rows } = await db.query<{ what: string }>(
+      `SELECT 'view ' || viewname AS what FROM pg_views
+        WHERE schemaname = 'public' AND definition ~* '(max_participants|\\mlocation\\M)'
+       UNION ALL
+       SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace AND pg_get_functiondef(p.oid) ~* '(max_participants|\\mlocation\\M)'`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('AC-2: a session can be created without a trainer', async () => {
+    const { rows } = await db.query<{ trainer_id: string | null }>(
+      `INSERT INTO training_sessions (machine_id, trainer_id, scheduled_start, scheduled_end, status)
+       VALUES ($1, NULL, now(), now() + interval '30 minutes', 'scheduled') RETURNING trainer_id`,
+      [await machineId(1)],
+    );
+    expect(rows[0]!.trainer_id).toBeNull();
+  });
+
+  it('AC-3: machine_id is required', async () => {
+    await expect(
+      db.query(`INSERT INTO training_sessions (scheduled_start, scheduled_end) VALUES (now(), now() + interval '1 hour')`),
+    ).rejects.toMatchObject({ code: '23502', column: 'machine_id' });
+  });
+
+  it('AC-3: machine_id references machines(id), validated, ON DELETE RESTRICT', async () => {
+    const { rows } = await db.query<{ conname: string; def: string; convalidated: boolean; confdeltype: string }>(
+      `SELECT conname, pg_get_constraintdef(oid) AS def, convalidated, confdeltype FROM pg_constraint
+        WHERE conrelid = 'training_sessions'::regclass AND contype = 'f' AND confrelid = 'machines'::regclass`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ convalidated: true, confdeltype: 'r' });
+    expect(rows[0]!.def).toMatch(/FOREIGN KEY \(machine_id\) REFERENCES machines\(id\) ON DELETE RESTRICT/);
+  });
+
+  it('AC-3: an unknown machine_id is a foreign key violation (23503)', async () => {
+    await expect(
+      db.query(
+        `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end)
+         VALUES ('00000000-0000-0000-0000-000000000000', now(), now() + interval '30 minutes')`,
+      ),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'training_sessions_machine_id_machines_id_fk' });
+  });
+
+  it('AC-3: a machine with sessions cannot be deleted (RESTRICT), one without can', async () => {
+    const m2 = await machineId(2);
+    await db.query(
+      `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour')`,
+      [m2],
+    );
+    await expect(db.query('DELETE FROM machines WHERE id = $1', [m2])).rejects.toMatchObject({ code: '23503', constraint: 'training_sessions_machine_id_machines_id_fk' });
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query('DELETE FROM machines WHERE machine_number = 3');
+      expect(rowCount).toBe(1);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
+  it('AC-4: the max_participants CHECK is gone and current_participants >= 0 remains', async () => {
+    const { rows } = await db.query<{ conname: string; def: string }>(
+      `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'training_sessions'::regclass AND contype = 'c'`,
+    );
+    expect(rows).toEqual([{ conname: 'training_sessions_current_participants_check', def: 'CHECK ((current_participants >= 0))' }]);
+    await expect(
+      db.query(
+        `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end, current_participants)
+         VALUES ($1, now(), now() + interval '1 hour', -1)`,
+        [await machineId(1)],
+      ),
+    ).rejects.toMatchObject({ code: '23514' });
+  });
+
+  it('AC-4: a valid index leads with machine_id, and the planner uses it for one machine', async () => {
+    const { rows } = await db.query<{ indexdef: string; indisvalid: boolean }>(
+      `SELECT pg_get_indexdef(i.indexrelid) AS indexdef, i.indisvalid FROM pg_index i
+        WHERE i.indrelid = 'training_sessions'::regclass
+          AND i.indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = 'training_sessions'::regclass AND attname = 'machine_id')`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.indisvalid).toBe(true);
+    expect(rows[0]!.indexdef).toMatch(/idx_training_sessions_machine_id ON public\.training_sessions USING btree \(machine_id, scheduled_start\)/);
+    const client = await db.pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const { rows: plan } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id FROM training_sessions WHERE machine_id = '00000000-0000-0000-0000-000000000001'`,
+      );
+      expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toMatch(/idx_training_sessions_machine_id/);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+  });
+
+  it("keeps the seed's column comments", async () => {
+    const { rows } = await db.query<{ col: string; description: string }>(
+      `SELECT a.attname AS col, col_description(a.attrelid, a.attnum) AS description FROM pg_attribute a
+        WHERE a.attrelid = 'training_sessions'::regclass AND a.attname IN ('machine_id', 'trainer_id') ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { col: 'machine_id', description: 'Machine assigned to this session (1, 2, or 3)' },
+      { col: 'trainer_id', description: 'Trainer assigned to session (optional until completion)' },
+    ]);
+  });
+
+  it('keeps updated_at current on update', async () => {
+    const { rows } = await db.query<{ id: string; updated_at: Date }>(
+      `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end, updated_at)
+       VALUES ($1, now(), now() + interval '1 hour', '2020-01-01') RETURNING id, updated_at`,
+      [await machineId(1)],
+    );
+    const { rows: after } = await db.query<{ updated_at: Date }>(
+      `UPDATE training_sessions SET notes = 'moved' WHERE id = $1 RETURNING updated_at`,
+      [rows[0]!.id],
+    );
+    expect(after[0]!.updated_at.getTime()).toBeGreaterThan(new Date('2021-01-01').getTime());
+  });
+
+  it('leaves no US-002 migration machinery behind (capture trigger and function)', async () => {
+    const { rows } = await db.query(
+      `SELECT tgname FROM pg_trigger WHERE tgname = 'training_sessions_us002_capture'
+       UNION ALL SELECT proname FROM pg_proc WHERE proname = 'training_sessions_us002_capture'`,
+    );
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('machines (US-001)', () => {
+  it('is seeded with Machines 1, 2 and 3, available', async () => {
+    const { rows } = await db.query('SELECT machine_number, name, is_available FROM machines ORDER BY machine_number');
+    expect(rows).toEqual([
+      { machine_number: 1, name: 'Machine 1', is_available: true },
+      { machine_number: 2, name: 'Machine 2', is_available: true },
+      { machine_number: 3, name: 'Machine 3', is_available: true },
+    ]);
+  });
+
+  it('accepts only machine numbers 1 to 3, each once', async () => {
+    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (4, 'Machine 4')`)).rejects.toMatchObject({ code: '23514' });
+    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (2, 'again')`)).rejects.toMatchObject({ code: '23505' });
+  });
+});
+
+describe('training_session_members', () => {
+  it('accepts only the five booking statuses, and one booking per member and session', async () => {
+    const { rows: m } = await db.query<{ id: string }>(
+      `INSERT INTO members (first_name, last_name, email) VALUES ('A', 'B', 'ab-members@gym.test') RETURNING id`,
+    );
+    const { rows: s } = await db.query<{ id: string }>(
+      `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour') RETURNING id`,
+      [await machineId(1)],
+    );
+    await expect(
+      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'maybe')`, [s[0]!.id, m[0]!.id]),
+    ).rejects.toMatchObject({ code: '23514' });
+    await db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`, [s[0]!.id, m[0]!.id]);
+    await expect(
+      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'attended')`, [s[0]!.id, m[0]!.id]),
+    ).rejects.toMatchObject({ code: '23505' });
+  });
+});
