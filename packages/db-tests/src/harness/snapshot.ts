@@ -31,7 +31,7 @@ export async function catalogSnapshot(db: Queryable): Promise<Record<string, str
   };
 }
 
-/** Every row of every table in public and drizzle, as sorted JSON text per table. */
+/** Every row of every table in public and drizzle, as sorted JSON text per table (jsonb: keys in a fixed order, whatever the column order). */
 export async function dataSnapshot(db: Queryable): Promise<Record<string, string[]>> {
   const { rows: tables } = await db.query<{ t: string }>(
     `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS t FROM information_schema.tables
@@ -39,7 +39,7 @@ export async function dataSnapshot(db: Queryable): Promise<Record<string, string
   );
   const out: Record<string, string[]> = {};
   for (const { t } of tables) {
-    const { rows } = await db.query<{ r: string }>(`SELECT row_to_json(x)::text AS r FROM ${t} x`);
+    const { rows } = await db.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${t} x`);
     out[t] = rows.map((r) => r.r).sort();
   }
   return out;

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { status } from '@gym/migrator';
+import { createTestDatabase, type TestDatabase } from './harness/db';
+import { migrateTo, rollbackTo } from './harness/migrate';
+import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
+import { runSqlFileByHand } from './harness/sql-file';
+
+const open: TestDatabase[] = [];
+async function database(from: 'template' | 'empty') {
+  const db = await createTestDatabase(from);
+  open.push(db);
+  return db;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.drop()));
+});
+
+/** The rollback keeps machine assignments in this table on purpose; it is the one catalog difference. */
+const MACHINE_ARCHIVE = 'training_sessions_us002_machine_archive';
+function withoutMachineArchive(c: Record<string, string[]>) {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.filter((x) => !x.includes(MACHINE_ARCHIVE))]));
+}
+function oldTables(d: Record<string, string[]>) {
+  const keep = ['public.trainers', 'public.members', 'public.training_sessions', 'public.training_session_members', 'public.machines'];
+  return Object.fromEntries(keep.map((t) => [t, d[t]]));
+}
+
+describe('0002 round trip: up, down, up', () => {
+  it('gives back the old schema and values, then every session its machine, every row exact', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 5, members: 200, sessions: realisticOldSessions(1500) });
+    const catalogAt0001 = await catalogSnapshot(db);
+    const dataAt0001 = await dataSnapshot(db);
+    const sessionsAt0001 = await rowsById(db, 'training_sessions');
+
+    await migrateTo(db.url);
+    // The studio reassigns sessions after the migration (the seed: "Admins can reassign").
+    await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 2)
+                     WHERE extract(minute FROM scheduled_start)::int % 3 = 1`);
+    await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 3)
+                     WHERE extract(minute FROM scheduled_start)::int % 3 = 2`);
+    const upSessions = await rowsById(db, 'training_sessions');
+    const upData = await dataSnapshot(db);
+    expect(new Set([...upSessions.values()].map((s) => s.machine_id)).size).toBe(3);
+
+    expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual(['0003_session_functions', '0002_training_sessions_machines']);
+    expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(catalogAt0001));
+    // Sessions are as they were just before the rollback (updated_at of the reassigned ones included),
+    // minus machine_id, plus the archived max_participants and location; the other tables are as at 0001.
+    const down = await rowsById(db, 'training_sessions');
+    expect(down.size).toBe(sessionsAt0001.size);
+    for (const [id, up] of upSessions) {
+      const { machine_id: _m, ...kept } = up;
+      const old = sessionsAt0001.get(id)!;
+      expect(down.get(id)).toEqual({ ...kept, max_participants: old.max_participants, location: old.location });
+    }
+    const { 'public.training_sessions': _s, ...otherTables } = oldTables(await dataSnapshot(db));
+    const { 'public.training_sessions': _s0, ...otherTablesAt0001 } = oldTables(dataAt0001);
+    expect(otherTables).toEqual(otherTablesAt0001);
+    const trainerNotNull = await db.query(
+      `SELECT is_nullable FROM information_schema.columns WHERE table_name = 'training_sessions' AND column_name = 'trainer_id'`,
+    );
+    expect(trainerNotNull.rows[0]).toEqual({ is_nullable: 'NO' });
+
+    await migrateTo(db.url);
+    expect(await rowsById(db, 'training_sessions')).toEqual(upSessions);
+    const again = await dataSnapshot(db);
+    for (const table of ['public.training_sessions', 'public.training_session_members', 'public.trainers', 'public.members']) {
+      expect(again[table]).toEqual(upData[table]);
+    }
+    const leftovers = await db.query(`SELECT to_regclass('${MACHINE_ARCHIVE}') AS t`);
+    expect(leftovers.rows[0]).toEqual({ t: null });
+  });
+
+  it('round-trips a session booked after the migration, with default max_participants and no location', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await migrateTo(db.url);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO trainers (first_name, last_name, email) VALUES ('T', 'R', 't@gym.test') RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO training_sessions (machine_id, trainer_id, scheduled_start, scheduled_end)
+       SELECT id, $1, now(), now() + interval '1 hour' FROM machines WHERE machine_number = 3`,
+      [rows[0]!.id],
+    );
+    await rollbackTo(db.url, '0001_machines');
+    const old = await db.query('SELECT max_participants, location FROM training_sessions');
+    expect(old.rows).toEqual([{ max_participants: 1, location: null }]);
+    await migrateTo(db.url);
+    const back = await db.query('SELECT m.machine_number FROM training_sessions ts JOIN machines m ON m.id = ts.machine_id');
+    expect(back.rows).toEqual([{ machine_number: 3 }]);
+  });
+});
+
+describe('rollback refusals and defaults', () => {
+  it('refuses to roll back 0002 while a session has no trainer, and changes nothing', async () => {
+    const db = await database('template');
+    await db.query(
+      `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end)
+       SELECT id, now(), now() + interval '1 hour' FROM machines WHERE machine_number = 1`,
+    );
+    await rollbackTo(db.url); // 0003 first: the refusal concerns 0002
+    const catalog = await catalogSnapshot(db);
+    const data = await dataSnapshot(db);
+    await expect(rollbackTo(db.url)).rejects.toMatchObject({
+      exitCode: 1,
+      sqlState: 'GYM02',
+      message: expect.stringMatching(/1 training session\(s\) have no trainer/),
+      hint: expect.stringMatching(/Assign a trainer/),
+    });
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+    expect(await dataSnapshot(db)).toEqual(data);
+  });
+
+  it('rolls back only the last migration by default, and that one can be applied again', async () => {
+    const db = await database('template');
+    expect((await rollbackTo(db.url)).rolledBack).toEqual(['0003_session_functions']);
+    const { rows } = await status({ url: db.url });
+    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual([
+      '0000_baseline:applied',
+      '0001_machines:applied',
+      '0002_training_sessions_machines:applied',
+      '0003_session_functions:pending',
+    ]);
+    const fn = await db.query(`SELECT to_regprocedure('check_trainer_availability(uuid, timestamptz, timestamptz, uuid)')::text AS f`);
+    expect(fn.rows[0]!.f).not.toBeNull();
+    expect((await migrateTo(db.url)).applied).toEqual(['0003_session_functions']);
+  });
+
+  it('every rollback file works: latest down to the baseline gives the baseline catalog', async () => {
+    const fresh = await database('empty');
+    await migrateTo(fresh.url, '0000_baseline');
+    const baseline = await catalogSnapshot(fresh);
+    const db = await database('template');
+    expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(3);
+    expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(baseline));
+  });
+});
+
+describe('0002 is idempotent by hand (psql -f semantics)', () => {
+  it('running the file twice on a migrated database changes nothing', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 3, members: 50, sessions: realisticOldSessions(300) });
+    const client = await db.pool.connect();
+    try {
+      await runSqlFileByHand(client, '0002_training_sessions_machines');
+      const catalog = await catalogSnapshot(client);
+      const data = await dataSnapshot(client);
+      await runSqlFileByHand(client, '0002_training_sessions_machines');
+      expect(await catalogSnapshot(client)).toEqual(catalog);
+      expect(await dataSnapshot(client)).toEqual(data);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('running it again after 0003 does not undo 0003', async () => {
+    const db = await database('template');
+    const catalog = await catalogSnapshot(db);
+    const client = await db.pool.connect();
+    try {
+      await runSqlFileByHand(client, '0002_training_sessions_machines');
+    } finally {
+      client.release();
+    }
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+  });
+});
