@@ -1,0 +1,27 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { CreateSessionData, Machine, NewTrainingSession, TrainingSession } from '@gym/db';
+
+// US-004: the inferred types. Run by vitest's typecheck mode (tsc), so a wrong type fails `pnpm test`.
+describe('inferred types', () => {
+  it('TrainingSession: trainerId nullable, machineId a string, no maxParticipants or location', () => {
+    expectTypeOf<TrainingSession['trainerId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<TrainingSession['machineId']>().toEqualTypeOf<string>();
+    expectTypeOf<TrainingSession>().not.toHaveProperty('maxParticipants');
+    expectTypeOf<TrainingSession>().not.toHaveProperty('location');
+  });
+
+  it('NewTrainingSession: machineId required, trainerId optional', () => {
+    expectTypeOf<{ scheduledStart: Date; scheduledEnd: Date }>().not.toExtend<NewTrainingSession>();
+    expectTypeOf<{ machineId: string; scheduledStart: Date; scheduledEnd: Date }>().toExtend<NewTrainingSession>();
+    expectTypeOf<NewTrainingSession['trainerId']>().toEqualTypeOf<string | null | undefined>();
+  });
+
+  it('Machine: machineNumber is 1 | 2 | 3', () => {
+    expectTypeOf<Machine['machineNumber']>().toEqualTypeOf<1 | 2 | 3>();
+  });
+
+  it('CreateSessionData: a single memberId', () => {
+    expectTypeOf<CreateSessionData['memberId']>().toEqualTypeOf<string>();
+    expectTypeOf<CreateSessionData>().not.toHaveProperty('memberIds');
+  });
+});
