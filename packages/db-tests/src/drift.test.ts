@@ -10,7 +10,7 @@ import { repoRoot } from './harness/cli';
 
 // The Drizzle schema (what feature packages compile against) and the migrations (what production runs)
 // must describe the same database (drizzle-orm #5059). Both directions are checked.
-const tables = Object.values(schema).filter((v): v is PgTable => is(v, PgTable));
+const tables = (Object.values(schema) as unknown[]).filter((v): v is PgTable => is(v, PgTable));
 
 let db: TestDatabase;
 beforeAll(async () => {
