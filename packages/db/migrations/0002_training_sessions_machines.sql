@@ -1,6 +1,5 @@
 -- migrator: no-transaction
--- Hand patch of what drizzle-kit generated (CREATE TABLE archive; DROP CONSTRAINT max_participants_check;
--- trainer_id DROP NOT NULL; ADD COLUMN machine_id uuid NOT NULL; ADD CONSTRAINT fk; CREATE INDEX;
+-- Hand patch of what drizzle-kit generated (DROP CONSTRAINT max_participants_check; trainer_id DROP NOT NULL; ADD COLUMN machine_id uuid NOT NULL; ADD CONSTRAINT fk; CREATE INDEX;
 -- DROP COLUMN max_participants; DROP COLUMN location), which cannot ship as is:
 --   * ADD COLUMN ... NOT NULL without a default fails on any table that has rows;
 --   * run in one transaction, the plain CREATE INDEX and the FK check scan the whole table under
@@ -9,7 +8,8 @@
 -- This version runs statement by statement (first line), so that CREATE INDEX CONCURRENTLY and committed
 -- batches are possible. Every statement checks the catalog before it acts, so the file can be run again
 -- (psql -f, or the migrator after a kill) and changes nothing the second time. ACCESS EXCLUSIVE is only
--- taken for catalog-only steps, each bounded by lock_timeout.
+-- taken for catalog-only steps, each bounded by lock_timeout. The archive table is not in the Drizzle schema:
+-- it belongs to this migration and its rollback, not to the application.
 -- lock_timeout is set just below with set_config, only when none is set yet, so that the migrator's
 -- --lock-timeout wins and psql -f still gets a bound; squawk only recognises a plain SET. There is no
 -- statement_timeout on purpose: VALIDATE and CREATE INDEX CONCURRENTLY run long and block nobody.

@@ -3,7 +3,6 @@ export * from './trainers';
 export * from './members';
 export * from './training-sessions';
 export * from './training-session-members';
-export * from './training-sessions-archive';
 export * from './relations';
 export * from './views';
 export * from './columns';
