@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from './harness/db';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
-import { runSqlFileByHand } from './harness/sql-file';
+import { archivedValues, runSqlFileByHand } from './harness/sql-file';
 
 const open: TestDatabase[] = [];
 async function database(from: 'template' | 'empty') {
@@ -137,6 +137,50 @@ describe('rollback refusals and defaults', () => {
     const db = await database('template');
     expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(3);
     expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(baseline));
+  });
+});
+
+describe('changes made while 0002 runs are not lost', () => {
+  it('an update and an insert after the bulk copy reach the archive and come back on rollback', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    const { sessionIds, trainerIds } = await insertOldSchemaData(db, { trainers: 2, members: 10, sessions: realisticOldSessions(400) });
+    const first = sessionIds[0]!;
+    const client = await db.pool.connect();
+    let acted = false;
+    let newSession = '';
+    try {
+      await runSqlFileByHand(client, '0002_training_sessions_machines', async (statement) => {
+        if (acted || !statement.includes("'copy' FROM training_sessions")) return;
+        acted = true;
+        // The app, still on the old code, keeps writing between the bulk copy and the column drop.
+        await db.query(`UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`, [first]);
+        const { rows } = await db.query<{ id: string }>(
+          `INSERT INTO training_sessions (trainer_id, scheduled_start, scheduled_end, location, max_participants)
+           VALUES ($1, now(), now() + interval '1 hour', 'Pop-up studio', 4) RETURNING id`,
+          [trainerIds[0]],
+        );
+        newSession = rows[0]!.id;
+      });
+    } finally {
+      client.release();
+    }
+    expect(acted).toBe(true);
+    const archived = await archivedValues(db);
+    expect(archived.get(first)).toEqual({ max_participants: 3, location: 'Moved to the annex' });
+    expect(archived.get(newSession)).toEqual({ max_participants: 4, location: 'Pop-up studio' });
+    expect(archived.size).toBe(401);
+    // The by-hand run did not record itself; record it as the migrator would have, then roll back.
+    await migrateTo(db.url);
+    await rollbackTo(db.url, '0001_machines');
+    const { rows } = await db.query(
+      `SELECT id, max_participants, location FROM training_sessions WHERE id = ANY($1) ORDER BY location`,
+      [[first, newSession]],
+    );
+    expect(rows).toEqual([
+      { id: first, max_participants: 3, location: 'Moved to the annex' },
+      { id: newSession, max_participants: 4, location: 'Pop-up studio' },
+    ]);
   });
 });
 

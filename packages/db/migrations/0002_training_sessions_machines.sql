@@ -28,17 +28,22 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE TABLE IF NOT EXISTS "training_sessions_us002_archive" (
-	"session_id" uuid PRIMARY KEY NOT NULL,
-	-- max_participants keeps the type of the column it archives.
-	-- squawk-ignore prefer-bigint-over-int
-	"max_participants" integer,
-	"location" text,
-	"archived_at" timestamp with time zone DEFAULT now() NOT NULL
+-- The archive is an append-only log, with no index while it fills: inserting 1M rows into a table with a
+-- uuid primary key costs several times more than appending them. A session's archived values are those of
+-- its newest 'trigger' row if it has one, else of its 'copy' row (see the rollback).
+CREATE TABLE IF NOT EXISTS training_sessions_us002_archive (
+  session_id uuid NOT NULL,
+  -- max_participants keeps the type of the column it archives.
+  -- squawk-ignore prefer-bigint-over-int
+  max_participants integer,
+  location text,
+  captured_by text NOT NULL CHECK (captured_by IN ('copy', 'trigger')),
+  archived_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 --> statement-breakpoint
--- While the old columns exist, every insert and every change to them is copied to the archive as it
--- happens, so that the bulk copy below can read a moving table and still miss nothing.
+-- While the old columns exist, every insert and every update is logged to the archive as it happens
+-- (updates of any column: an UPDATE can move a row to a heap page that the bulk copy below has already
+-- read). Creating the trigger waits for writers that started before it, so from here on no change is missed.
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM information_schema.columns
@@ -46,23 +51,20 @@ BEGIN
     CREATE OR REPLACE FUNCTION training_sessions_us002_capture() RETURNS trigger
     LANGUAGE plpgsql AS $f$
     BEGIN
-      INSERT INTO training_sessions_us002_archive (session_id, max_participants, location)
-      VALUES (NEW.id, NEW.max_participants, NEW.location)
-      ON CONFLICT (session_id) DO UPDATE
-        SET max_participants = EXCLUDED.max_participants, location = EXCLUDED.location, archived_at = now();
+      INSERT INTO training_sessions_us002_archive (session_id, max_participants, location, captured_by)
+      VALUES (NEW.id, NEW.max_participants, NEW.location, 'trigger');
       RETURN NULL;
     END
     $f$;
     CREATE OR REPLACE TRIGGER training_sessions_us002_capture
-      AFTER INSERT OR UPDATE OF max_participants, location ON training_sessions
+      AFTER INSERT OR UPDATE ON training_sessions
       FOR EACH ROW EXECUTE FUNCTION training_sessions_us002_capture();
   END IF;
 END
 $$;
 --> statement-breakpoint
--- Bulk copy in committed batches of heap pages (sequential reads, progress notices). ON CONFLICT DO NOTHING
--- because a row the trigger already archived is newer than this scan's snapshot of it. A row that an
--- UPDATE moved from a page not yet read to a page already read is picked up by the catch-up pass at the end.
+-- Bulk copy in committed batches of heap pages: sequential reads, progress notices, and no transaction long
+-- enough to hold back vacuum. A rerun after an interruption starts the copy over.
 DO $$
 DECLARE
   v_pages bigint;
@@ -76,12 +78,12 @@ BEGIN
                   WHERE table_schema = current_schema() AND table_name = 'training_sessions' AND column_name = 'location') THEN
     RETURN;
   END IF;
+  DELETE FROM training_sessions_us002_archive WHERE captured_by = 'copy';
   v_pages := pg_relation_size('training_sessions') / current_setting('block_size')::bigint;
   WHILE v_from < v_pages LOOP
-    INSERT INTO training_sessions_us002_archive (session_id, max_participants, location)
-    SELECT id, max_participants, location FROM training_sessions
-     WHERE ctid >= format('(%s,0)', v_from)::tid AND ctid < format('(%s,0)', v_from + v_step)::tid
-    ON CONFLICT (session_id) DO NOTHING;
+    INSERT INTO training_sessions_us002_archive (session_id, max_participants, location, captured_by)
+    SELECT id, max_participants, location, 'copy' FROM training_sessions
+     WHERE ctid >= format('(%s,0)', v_from)::tid AND ctid < format('(%s,0)', v_from + v_step)::tid;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     v_done := v_done + v_rows;
     v_from := v_from + v_step;
@@ -89,12 +91,6 @@ BEGIN
     RAISE NOTICE 'progress archive rows=% pages=%/% rate=%/s', v_done, least(v_from, v_pages), v_pages,
       round(v_done / greatest(extract(epoch FROM clock_timestamp() - v_started), 0.001));
   END LOOP;
-  INSERT INTO training_sessions_us002_archive (session_id, max_participants, location)
-  SELECT t.id, t.max_participants, t.location FROM training_sessions t
-   WHERE NOT EXISTS (SELECT 1 FROM training_sessions_us002_archive a WHERE a.session_id = t.id)
-  ON CONFLICT (session_id) DO NOTHING;
-  GET DIAGNOSTICS v_rows = ROW_COUNT;
-  RAISE NOTICE 'progress archive rows=% done (catch-up %)', v_done + v_rows, v_rows;
 END
 $$;
 --> statement-breakpoint

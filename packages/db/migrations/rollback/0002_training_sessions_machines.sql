@@ -39,9 +39,13 @@ ALTER TABLE training_sessions
   ADD COLUMN max_participants integer DEFAULT 1,
   ADD COLUMN location text;
 --> statement-breakpoint
+-- The archive is a log: a session's values are those of its newest 'trigger' row, else of its 'copy' row.
+-- Sessions created after the migration have no row and keep the column defaults (1 and NULL).
 UPDATE training_sessions ts
    SET max_participants = a.max_participants, location = a.location
-  FROM training_sessions_us002_archive a
+  FROM (SELECT DISTINCT ON (session_id) session_id, max_participants, location
+          FROM training_sessions_us002_archive
+         ORDER BY session_id, captured_by = 'trigger' DESC, archived_at DESC) a
  WHERE a.session_id = ts.id
    AND (a.max_participants IS DISTINCT FROM 1 OR a.location IS NOT NULL);
 --> statement-breakpoint
