@@ -202,6 +202,20 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     }
   });
 
+  it('0001_machines, run again by hand, changes nothing either (US-001 was applied by hand in the old app)', async () => {
+    const db = await database('template');
+    const catalog = await catalogSnapshot(db);
+    const data = await dataSnapshot(db);
+    const client = await db.pool.connect();
+    try {
+      await runSqlFileByHand(client, '0001_machines');
+    } finally {
+      client.release();
+    }
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+    expect(await dataSnapshot(db)).toEqual(data);
+  });
+
   it('running it again after 0003 does not undo 0003', async () => {
     const db = await database('template');
     const catalog = await catalogSnapshot(db);
