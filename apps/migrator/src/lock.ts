@@ -6,7 +6,8 @@ import type { Reporter } from './events';
 export const MIGRATION_LOCK_KEY = '6781293002';
 
 /**
- * Takes the session-level advisory lock on its own connection, polling with pg_try_advisory_lock.
+ * Takes the session-level advisory lock on the connection that will run the migration (see withSession in
+ * run.ts for why that one), polling with pg_try_advisory_lock.
  *
  * Polling rather than a blocking pg_advisory_lock() is deliberate: a backend blocked in that call holds a
  * snapshot, and CREATE INDEX CONCURRENTLY in the lock holder's migration waits for every such snapshot to
@@ -35,7 +36,9 @@ export async function acquireLock(
       const holder = await client
         .query<{ pid: number; application_name: string }>(
           `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint LIMIT 1`,
+            WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint LIMIT 1`,
           [MIGRATION_LOCK_KEY],
         )
         .then((r) => r.rows[0])

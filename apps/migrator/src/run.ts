@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { migrationsFolder as defaultMigrationsFolder, rollbackFolder as defaultRollbackFolder } from '@gym/db/migrations';
 import type pg from 'pg';
-import { applyMigration, type ApplySettings } from './apply';
+import { applyInOneTransaction, applyMigration, type ApplySettings } from './apply';
 import { connect } from './connect';
 import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors';
 import { noticeToEvent, silentReporter, type Reporter } from './events';
@@ -61,22 +61,27 @@ interface Session {
 }
 
 /**
- * Connects (with retries), takes the advisory lock on a second connection, reads what is applied and
- * refuses edited migrations, all before anything is written. `body` then does the work under the lock.
+ * Connects (with retries), takes the advisory lock, reads what is applied and refuses edited migrations,
+ * all before anything is written. `body` then does the work under the lock.
+ *
+ * The lock is held by the same connection that runs the statements, on purpose: a session-level lock lives
+ * exactly as long as its backend, and the backend that runs a statement outlives a migrator killed with
+ * SIGKILL until that statement ends. A lock on a second, idle connection would be released at once (or
+ * dropped by idle_session_timeout, a pooler or a firewall in the middle of a long run) and let the next
+ * migrator start beside a statement that is still running.
  */
 async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Session) => Promise<T>): Promise<T> {
   const reporter = opts.reporter ?? silentReporter;
   const url = parseDatabaseUrl(opts.url);
   const local = loadMigrations(opts.migrationsFolder ?? defaultMigrationsFolder);
   resolveTarget(local, opts.to);
-  const connectOpts = {
+  const client = await connect({
     url,
     reporter,
     connectTimeoutMs: opts.connectTimeoutMs ?? defaults.connectTimeoutMs,
     retryForMs: opts.connectRetryForMs ?? defaults.connectRetryForMs,
-  };
-  const client = await connect(connectOpts);
-  let lockClient: pg.Client | undefined;
+    signal: opts.signal,
+  });
   let release: (() => Promise<void>) | undefined;
   let currentTag = '';
   client.on('notice', (n) => {
@@ -86,8 +91,7 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     reporter({ event: 'connected', target: describeTarget(url), serverVersion: rows[0]?.v ?? '?' });
     if (locked) {
-      lockClient = await connect({ ...connectOpts, applicationName: 'gym-migrator-lock' });
-      release = await acquireLock(lockClient, { waitMs: opts.lockWaitMs ?? defaults.lockWaitMs, reporter, signal: opts.signal });
+      release = await acquireLock(client, { waitMs: opts.lockWaitMs ?? defaults.lockWaitMs, reporter, signal: opts.signal });
     }
     const { states, unknown } = reconcile(local, await readApplied(client));
     const settings: ApplySettings = {
@@ -103,7 +107,6 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
   } finally {
     currentTag = '';
     if (release) await release();
-    await lockClient?.end().catch(() => {});
     await client.end().catch(() => {});
   }
 }
@@ -153,6 +156,7 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
       reporter({ event: 'done', command: 'migrate', applied: [], durationMs: Date.now() - started });
       return { applied: [] };
     }
+    checkStop(opts.signal, [], pending.map((p) => p.tag));
     await ensureMigrationsTable(client);
     const done: string[] = [];
     for (const [i, m] of pending.entries()) {
@@ -184,7 +188,10 @@ function loadRollback(folder: string, tag: string): { statements: string[]; tran
   return { statements: splitStatements(chunks), transactional: isTransactional(chunks) };
 }
 
-/** Rolls back the last applied migration, or every applied migration after --to, newest first. */
+/**
+ * Rolls back the last applied migration, or every applied migration after --to, newest first. When every
+ * rollback file involved is transactional, they run in one transaction: all of them or none.
+ */
 export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[] }> {
   const started = Date.now();
   const folder = opts.rollbackFolder ?? defaultRollbackFolder;
@@ -201,21 +208,25 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
       reporter({ event: 'done', command: 'rollback', applied: [], durationMs: Date.now() - started });
       return { rolledBack: [] };
     }
+    const runs = plans.map((p) => ({
+      tag: p.state.migration.tag,
+      direction: 'down' as const,
+      statements: p.statements,
+      transactional: p.transactional,
+      record: (c: pg.Client) => c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
+    }));
     const done: string[] = [];
-    for (const [i, p] of plans.entries()) {
-      checkStop(opts.signal, done, plans.slice(i).map((x) => x.state.migration.tag));
-      await applyMigration(
-        client,
-        {
-          tag: p.state.migration.tag,
-          direction: 'down',
-          statements: p.statements,
-          transactional: p.transactional,
-          record: (c) => c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
-        },
-        settings,
-      );
-      done.push(p.state.migration.tag);
+    if (runs.length > 1 && runs.every((r) => r.transactional)) {
+      // All or nothing: a rollback refused halfway must not leave the later migrations rolled back.
+      checkStop(opts.signal, done, runs.map((r) => r.tag));
+      await applyInOneTransaction(client, runs, settings);
+      done.push(...runs.map((r) => r.tag));
+    } else {
+      for (const [i, run] of runs.entries()) {
+        checkStop(opts.signal, done, runs.slice(i).map((r) => r.tag));
+        await applyMigration(client, run, settings);
+        done.push(run.tag);
+      }
     }
     reporter({ event: 'done', command: 'rollback', applied: done, durationMs: Date.now() - started });
     return { rolledBack: done };

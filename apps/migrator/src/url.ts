@@ -13,7 +13,7 @@ export function parseDatabaseUrl(raw: string | undefined): URL {
     url = new URL(raw);
   } catch {
     throw new UsageError(
-      `the database URL is malformed: ${redactUrl(raw)}`,
+      `the database URL is malformed: ${describeUnparsable(raw)}`,
       'Use the form postgres://user:password@host:5432/db (percent-encode special characters in the password).',
     );
   }
@@ -24,14 +24,34 @@ export function parseDatabaseUrl(raw: string | undefined): URL {
     );
   }
   if (!url.hostname && !url.searchParams.get('host')) {
-    throw new UsageError(`the database URL has no host: ${redactUrl(raw)}`, 'Use the form postgres://user:password@host:5432/db.');
+    throw new UsageError(`the database URL has no host: ${describeUnparsable(raw)}`, 'Use the form postgres://user:password@host:5432/db.');
   }
   return url;
 }
 
+/**
+ * Text given as a database URL that did not parse, made safe to quote. Where its credentials are cannot be
+ * known (a typo like postgres//user:secret@host, or a libpq keyword string), so everything up to the last
+ * "@" is dropped, and so is any password= value. Text with neither "://" nor "@" is not quoted at all:
+ * nothing says which part of it is secret.
+ */
+export function describeUnparsable(raw: string): string {
+  const text = raw.trim();
+  const at = text.lastIndexOf('@');
+  if (at >= 0) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+    return `${scheme}***@${text.slice(at + 1)}`.replace(/(password\s*=\s*)[^\s&]*/gi, '$1***');
+  }
+  if (text.includes('://')) return text.replace(/(password\s*=\s*)[^\s&]*/gi, '$1***');
+  return '(not shown: it is not of the form postgres://user:password@host:5432/db)';
+}
+
 /** The URL with its password replaced; works on strings that do not parse, too. */
 export function redactUrl(raw: string): string {
-  return raw.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@');
+  // The placeholder of the usage hints (postgres://user:password@host) stays readable.
+  return raw.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, (all, head: string, secret: string) =>
+    secret === 'password' ? all : `${head}***@`,
+  );
 }
 
 /** The human name of a database, for messages: host:port/db, never the credentials. */

@@ -1,0 +1,140 @@
+import { migrationsFolder } from '@gym/db/migrations';
+import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from './harness/cli';
+import { createTestDatabase, type TestDatabase } from './harness/db';
+import { migrateTo } from './harness/migrate';
+import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
+import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
+import { waitFor } from './harness/wait';
+
+// Issue 3, "Locks": a session-level advisory lock makes concurrent deploys safe, and waiting for it is bounded.
+const open: TestDatabase[] = [];
+const clients: pg.Client[] = [];
+async function database(from: 'template' | 'empty') {
+  const db = await createTestDatabase(from);
+  open.push(db);
+  return db;
+}
+async function client(url: string) {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {});
+  await c.connect();
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
+  await Promise.all(open.splice(0).map((d) => d.drop()));
+});
+
+const local = loadMigrations(migrationsFolder);
+
+describe('migrators started at once', () => {
+  it('five CLI migrators on an empty database all exit 0, and each migration is applied exactly once', async () => {
+    const db = await database('empty');
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runCli(['migrate', '--json', '--url', db.url])));
+    for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
+
+    // One row per migration, in journal order, with drizzle's hash and created_at.
+    const { rows } = await db.query<{ hash: string; created_at: string }>(
+      'SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
+    );
+    expect(rows).toEqual(local.map((m) => ({ hash: m.hash, created_at: String(m.when) })));
+
+    // Exactly one of the five ran each migration; the others found nothing left to do.
+    const appliedBy = runs.map((r) => eventsOf(parseJsonLines(r.stdout), 'migration_done').map((e) => e.tag as string));
+    expect(appliedBy.flat().sort()).toEqual(local.map((m) => m.tag).sort());
+    expect(appliedBy.filter((tags) => tags.length > 0).length).toBeGreaterThanOrEqual(1);
+    for (const r of runs) {
+      const events = parseJsonLines(r.stdout);
+      const done = eventsOf(events, 'migration_done').length;
+      if (done === 0) expect(eventsOf(events, 'nothing_to_do')).toHaveLength(1);
+    }
+
+    // The schema is complete: the same catalog as the template, which was migrated once, alone.
+    const reference = await database('template');
+    expect(await catalogSnapshot(db)).toEqual(await catalogSnapshot(reference));
+  });
+});
+
+describe('the advisory lock', () => {
+  it('held by another session past --lock-wait: exit 3, a one-line error, and the database unchanged', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 3, members: 20, sessions: realisticOldSessions(50) });
+    const holder = await client(db.url);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const catalog = await catalogSnapshot(db);
+    const data = await dataSnapshot(db);
+
+    const human = await runCli(['migrate', '--lock-wait', '1s', '--url', db.url]);
+    const line = expectOneLineError(human, 3);
+    expect(line).toMatch(/lock/);
+    expect(line).toMatch(/1 s/);
+    expect(line).toContain(`pid ${(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid}`);
+
+    const json = await runCli(['migrate', '--json', '--lock-wait', '1s', '--url', db.url]);
+    expect(json.code).toBe(3);
+    expect(json.stderr).toBe('');
+    const events = parseJsonLines(json.stdout);
+    expect(eventsOf(events, 'error')).toEqual([expect.objectContaining({ kind: 'lock_timeout', exitCode: 3 })]);
+    expect(eventsOf(events, 'migration_start')).toEqual([]);
+
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+    expect(await dataSnapshot(db)).toEqual(data);
+
+    // Once the other session lets go, the same command goes through.
+    await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const after = await runCli(['migrate', '--lock-wait', '1s', '--url', db.url]);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('lives as long as the connection that runs the statements, so a server that drops idle connections cannot let a second migrator in', async () => {
+    // A managed PostgreSQL often sets idle_session_timeout. A lock held on a separate, idle connection
+    // would be dropped with it while the migration goes on, and a second deploy would start beside it.
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 3, members: 20, sessions: realisticOldSessions(50) });
+    const url = new URL(db.url);
+    url.searchParams.set('options', '-c idle_session_timeout=1500');
+    // The app holds a row lock on training_sessions, so 0002 waits at its first DDL (up to --lock-timeout).
+    const app = await client(db.url);
+    await app.query('BEGIN');
+    await app.query('LOCK TABLE training_sessions IN ROW EXCLUSIVE MODE');
+
+    const first = spawnCli(['migrate', '--lock-timeout', '120s', '--url', url.toString()]);
+    let firstExited = false;
+    void first.done.then(() => (firstExited = true));
+    const waiting = await waitFor(
+      'the first migrator to wait for its lock on training_sessions',
+      async () =>
+        (
+          await db.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name LIKE 'gym-migrator%' AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0],
+      { stopIf: () => (firstExited ? 'the first migrator exited' : undefined) },
+    );
+    // Longer than idle_session_timeout: any idle connection of the first migrator is gone by now.
+    const second = await runCli(['migrate', '--lock-wait', '5s', '--url', url.toString()]);
+    expectOneLineError(second, 3);
+    // The lock is held by the very backend that runs the migration.
+    const { rows: holders } = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+      [MIGRATION_LOCK_KEY],
+    );
+    expect(holders).toEqual([{ pid: waiting.pid }]);
+
+    await app.query('COMMIT');
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
+    expect(rows[0]!.n).toBe(String(local.length));
+  });
+});
