@@ -36,8 +36,9 @@ function oneLine(text: string): string {
 /**
  * Runs one migration file. A transactional one runs in its own transaction with SET LOCAL lock_timeout; a
  * no-transaction one runs statement by statement under a session lock_timeout (concurrent index builds
- * excepted, see isConcurrentIndexStatement), and must be written so that every statement is safe to repeat. Either way, a lock_timeout retries the whole migration from its start
- * after a backoff: rolled back, or idempotent, there is nothing half-done to resume from.
+ * excepted, see isConcurrentIndexStatement), and must be written so that every statement is safe to repeat.
+ * A lock_timeout retries after a backoff: a transactional migration from its start (it was rolled back), a
+ * no-transaction one from the statement that timed out.
  */
 export async function applyMigration(client: pg.Client, run: MigrationRun, settings: ApplySettings): Promise<number> {
   return (await applyInOneGo(client, [run], settings))[0]!;
@@ -56,10 +57,15 @@ export async function applyInOneTransaction(client: pg.Client, runs: MigrationRu
 async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: ApplySettings): Promise<number[]> {
   const transactional = runs[0]!.transactional;
   const lockTimeout = Math.max(0, Math.floor(settings.lockTimeoutMs));
+  // A no-transaction migration resumes a retry at the statement that hit the lock timeout, not at its first
+  // (0002's first statements copy a whole table), unless that statement ran inside a BEGIN of the file's
+  // own: the ROLLBACK undid the block, so the retry starts again at the block's first statement.
+  let resumeAt = 0;
   for (let attempt = 1; ; attempt++) {
     const durations: number[] = [];
     let current = 0;
     let index = 0;
+    let safePoint = resumeAt;
     try {
       if (transactional) {
         await client.query('BEGIN');
@@ -71,8 +77,9 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
         const run = runs[current]!;
         const started = Date.now();
         settings.reporter({ event: 'migration_start', tag: run.tag, direction: run.direction, transactional: run.transactional, attempt });
-        for (index = 0; index < run.statements.length; index++) {
+        for (index = transactional ? 0 : resumeAt; index < run.statements.length; index++) {
           if (settings.signal?.aborted) throw interrupted(runs, current, index);
+          if (!transactional && client.getTransactionStatus() === 'I') safePoint = index;
           const statement = run.statements[index]!;
           if (!transactional && isConcurrentIndexStatement(statement)) {
             await client.query('SET lock_timeout = 0');
@@ -91,10 +98,11 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
     } catch (err) {
       // Leaves no transaction open, including one a no-transaction file began with BEGIN itself (and only
       // then: a ROLLBACK outside a transaction would print a warning).
-      if (transactional || client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
+      if (transactional || client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch(() => {});
       if (err instanceof InterruptedError) throw err;
       const run = runs[Math.min(current, runs.length - 1)]!;
       if (sqlStateOf(err) === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries && !settings.signal?.aborted) {
+        if (!transactional) resumeAt = safePoint;
         const delayMs = backoffMs(attempt);
         settings.reporter({ event: 'lock_retry', tag: run.tag, attempt, delayMs, statement: index + 1 });
         await new Promise((r) => setTimeout(r, delayMs));

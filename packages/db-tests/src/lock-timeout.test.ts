@@ -91,6 +91,10 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     }
     // Backoff: each retry waits longer than the one before (200 ms doubling, plus jitter under 100 ms).
     for (let i = 1; i < Math.min(retries.length, 5); i++) expect(retries[i]!.delayMs as number).toBeGreaterThan(retries[i - 1]!.delayMs as number);
+    // A retry resumes at the statement that timed out (ADD COLUMN, behind the blocker's ACCESS SHARE): the
+    // bulk copy of the archive before it ran once, however many retries there were.
+    expect(new Set(retries.map((r) => r.statement)).size).toBe(1);
+    expect(eventsOf(all, 'progress').filter((e) => e.step === 'archive')).toHaveLength(1);
     expect(eventsOf(all, 'migration_done').map((e) => e.tag)).toEqual(['0002_training_sessions_machines', '0003_session_functions']);
     // Cleaning up after a failed statement of a no-transaction migration prints no server warning.
     expect(eventsOf(all, 'notice').filter((e) => /no transaction in progress/.test(e.message as string))).toEqual([]);
