@@ -5,6 +5,7 @@ import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
 import { archivedValues, runSqlFileByHand } from './harness/sql-file';
+import { waitFor } from './harness/wait';
 
 const open: TestDatabase[] = [];
 async function database(from: 'template' | 'empty') {
@@ -214,6 +215,34 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     }
     expect(await catalogSnapshot(db)).toEqual(catalog);
     expect(await dataSnapshot(db)).toEqual(data);
+  });
+
+  it('by hand, an old snapshot longer than the file\'s 2 s lock_timeout does not cancel the concurrent index build', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 2, members: 20, sessions: realisticOldSessions(100) });
+    const report = await db.pool.connect();
+    const client = await db.pool.connect();
+    try {
+      await report.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await report.query('SELECT 1');
+      const run = runSqlFileByHand(client, '0002_training_sessions_machines').then(
+        () => 'completed',
+        (err: Error) => err.message,
+      );
+      await waitFor('the index build to wait for the old snapshot', async () =>
+        (await db.query(`SELECT 1 FROM pg_stat_progress_create_index WHERE phase = 'waiting for old snapshots' AND datname = current_database()`)).rows[0],
+      );
+      // Longer than the lock_timeout the file sets for itself (2 s): without lifting it, the build is cancelled.
+      await new Promise((r) => setTimeout(r, 2500));
+      await report.query('COMMIT');
+      expect(await run).toBe('completed');
+      const { rows } = await db.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_training_sessions_machine_id'::regclass`);
+      expect(rows).toEqual([{ indisvalid: true }]);
+    } finally {
+      report.release();
+      client.release();
+    }
   });
 
   it('running it again after 0003 does not undo 0003', async () => {

@@ -180,7 +180,15 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- A concurrent build waits, as lock waits, for every older transaction in the database, and blocks nobody
+-- meanwhile; under lock_timeout one long report would cancel it and leave an INVALID index. So the bound
+-- is lifted for this statement only (for psql -f; the migrator does the same for every CONCURRENTLY).
+SELECT set_config('gym.lock_timeout_outside_index_build', current_setting('lock_timeout'), false),
+       set_config('lock_timeout', '0', false);
+--> statement-breakpoint
 CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_training_sessions_machine_id" ON "training_sessions" USING btree ("machine_id","scheduled_start");
+--> statement-breakpoint
+SELECT set_config('lock_timeout', current_setting('gym.lock_timeout_outside_index_build'), false);
 --> statement-breakpoint
 -- US-002 AC-2: sessions are booked first and get a trainer when completed.
 -- squawk-ignore ban-drop-not-null
