@@ -1,11 +1,12 @@
 import net from 'node:net';
 import { ExitCode } from '@gym/migrator';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, withCredentials, withHostPort } from './harness/admin';
 import { runCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import type { TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
-import { copyMigrations, type MigrationsCopy } from './harness/migrations-copy';
+import { copyMigrations } from './harness/migrations-copy';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
@@ -13,17 +14,7 @@ import { waitFor } from './harness/wait';
 
 // Issue 3: every bad input gets a clear one-line error, its documented exit code, and a database left
 // exactly as it was (catalog and every row compared before and after).
-const open: TestDatabase[] = [];
-const copies: MigrationsCopy[] = [];
-async function database(from: 'template' | 'empty') {
-  const db = await createTestDatabase(from);
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-  for (const c of copies.splice(0)) c.remove();
-});
+const { database, onCleanup } = perTestResources();
 
 /** A database at 0001_machines holding old sessions, with 0002 and 0003 pending. */
 async function oldSchemaDatabase() {
@@ -113,7 +104,7 @@ describe('refusals that leave the database unchanged', () => {
   it('an applied migration that was edited: exit 4 naming the file, and status marks it edited', async () => {
     const db = await oldSchemaDatabase();
     const copy = copyMigrations();
-    copies.push(copy);
+    onCleanup(() => copy.remove());
     copy.edit('0001_machines', '\n-- a fix someone made after the deploy\n');
     await expectUnchanged(db, async () => {
       for (const command of ['migrate', 'rollback']) {

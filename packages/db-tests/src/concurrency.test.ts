@@ -1,9 +1,8 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
@@ -11,24 +10,7 @@ import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 import { waitFor } from './harness/wait';
 
 // Issue 3, "Locks": a session-level advisory lock makes concurrent deploys safe, and waiting for it is bounded.
-const open: TestDatabase[] = [];
-const clients: pg.Client[] = [];
-async function database(from: 'template' | 'empty') {
-  const db = await createTestDatabase(from);
-  open.push(db);
-  return db;
-}
-async function client(url: string) {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => {});
-  await c.connect();
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-});
+const { database, client } = perTestResources();
 
 const local = loadMigrations(migrationsFolder);
 

@@ -1,10 +1,10 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOldSessionsBulk } from './harness/bulk';
 import { runCli, spawnCli } from './harness/cli';
 import { createTestDatabase, type TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines, stdoutMatches } from './harness/output';
@@ -18,17 +18,7 @@ const INDEX = 'idx_training_sessions_machine_id';
 const FK = 'training_sessions_machine_id_machines_id_fk';
 const statements0002 = loadMigrations(migrationsFolder).find((m) => m.tag === '0002_training_sessions_machines')!.statements;
 
-const clients: pg.Client[] = [];
-async function client(url: string) {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => {});
-  await c.connect();
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
-});
+const { client } = perTestResources();
 
 async function migrationsRecorded(db: TestDatabase): Promise<number> {
   return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations')).rows[0]!.n);

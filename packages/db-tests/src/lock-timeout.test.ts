@@ -1,7 +1,7 @@
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import type { TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines } from './harness/output';
@@ -9,25 +9,11 @@ import { waitFor } from './harness/wait';
 
 // Issue 3, "Locks": every DDL statement runs under lock_timeout and is retried with backoff on 55P03, so a
 // migration never queues behind a long-running transaction while the app's queries queue behind it.
-const open: TestDatabase[] = [];
-const clients: pg.Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-});
-
-async function client(url: string) {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => {});
-  await c.connect();
-  clients.push(c);
-  return c;
-}
+const { database, client } = perTestResources();
 
 /** A database at 0001 with old sessions, and an app transaction that has read training_sessions and stays open. */
 async function blockedDatabase() {
-  const db = await createTestDatabase('empty');
-  open.push(db);
+  const db = await database('empty');
   await migrateTo(db.url, '0001_machines');
   await insertOldSchemaData(db, { trainers: 3, members: 40, sessions: realisticOldSessions(200) });
   const blocker = await client(db.url);
@@ -131,8 +117,7 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
   });
 
   it('an old snapshot elsewhere in the database does not cancel CREATE INDEX CONCURRENTLY: the build waits, blocking nobody, and finishes', async () => {
-    const db = await createTestDatabase('empty');
-    open.push(db);
+    const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
     await insertOldSchemaData(db, { trainers: 3, members: 40, sessions: realisticOldSessions(200) });
     // A report that keeps its snapshot for longer than --lock-timeout, touching no table the migration needs.

@@ -1,32 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
-import { copyMigrations, journalWhen, type MigrationsCopy } from './harness/migrations-copy';
+import { copyMigrations, journalWhen } from './harness/migrations-copy';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 
 // Issue 3, "Ordering": migrations are matched by identity, so one merged late (its journal `when` older than
 // the newest applied one, drizzle-orm #5769) is applied and reported, never skipped. And --dry-run runs nothing.
-const open: TestDatabase[] = [];
-const copies: MigrationsCopy[] = [];
-async function database(from: 'template' | 'empty') {
-  const db = await createTestDatabase(from);
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-  for (const c of copies.splice(0)) c.remove();
-});
+const { database, onCleanup } = perTestResources();
 
 const LATE = '0004_late_feature';
 
 /** The project's migrations plus one written on a branch before 0002 and merged after 0003 was deployed. */
 function withLateMigration() {
   const copy = copyMigrations();
-  copies.push(copy);
+  onCleanup(() => copy.remove());
   copy.addMigration({
     tag: LATE,
     when: journalWhen('0001_machines') + 1000,

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
@@ -9,16 +9,7 @@ import { eventsOf, parseJsonLines } from './harness/output';
 // log pipelines, and a status table.
 const TAGS = ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions'];
 const SESSIONS = 3000;
-const open: TestDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-});
-
-async function database(from: 'template' | 'empty') {
-  const db = await createTestDatabase(from);
-  open.push(db);
-  return db;
-}
+const { database } = perTestResources();
 
 async function oldSchemaDatabase() {
   const db = await database('empty');

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { status } from '@gym/migrator';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import { perTestResources } from './harness/resources';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
 import { archivedValues, runSqlFileByHand } from './harness/sql-file';
 import { waitFor } from './harness/wait';
 
-const open: TestDatabase[] = [];
-async function database(from: 'template' | 'empty') {
-  const db = await createTestDatabase(from);
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((d) => d.drop()));
-});
+const { database } = perTestResources();
 
 /** The rollback keeps machine assignments in this table on purpose; it is the one catalog difference. */
 const MACHINE_ARCHIVE = 'training_sessions_us002_machine_archive';

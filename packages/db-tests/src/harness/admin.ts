@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { freePort } from '@gym/migrator';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -30,13 +30,4 @@ export function withHostPort(url: string, host: string, port: number): string {
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const closedPort = freePort;
