@@ -38,8 +38,9 @@ export interface RunOptions {
 }
 
 export const defaults = {
-  lockTimeoutMs: 2000,
-  lockRetries: 5,
+  // Short: while DDL queues for its lock, the app's queries on that table queue behind it. Retries make up for it.
+  lockTimeoutMs: 500,
+  lockRetries: 10,
   lockWaitMs: 60_000,
   connectTimeoutMs: 5000,
   connectRetryForMs: 30_000,

@@ -1,4 +1,4 @@
--- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout, default 2s) and retries on
+-- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout) and retries on
 -- 55P03; a statement_timeout would only cut short legitimate work.
 -- squawk-ignore-file require-lock-timeout, require-statement-timeout
 -- Participant counts are 0 or 1 (max_participants was a small capacity); bigint would only waste space.

@@ -1,7 +1,7 @@
 -- Hand patch: drizzle-kit generated the CREATE TABLE below. US-001 was applied by hand in the original app,
 -- so the table creation is made idempotent (IF NOT EXISTS), and the seed rows and the updated_at trigger,
 -- which drizzle-kit does not model, are added after it.
--- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout, default 2s) and retries on
+-- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout) and retries on
 -- 55P03; a statement_timeout would only cut short legitimate work.
 -- squawk-ignore-file require-lock-timeout, require-statement-timeout
 -- machine_number is 1, 2 or 3 by its CHECK constraint.

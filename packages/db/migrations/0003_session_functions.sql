@@ -2,7 +2,7 @@
 -- does not model. Unlike the story's own SQL, parameters without defaults come first, nothing reads the
 -- dropped location column, and bad calls raise real errors with a SQLSTATE instead of returning
 -- {success:false}.
--- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout, default 2s) and retries on
+-- The migrator sets lock_timeout for every migration (SET LOCAL, --lock-timeout) and retries on
 -- 55P03; a statement_timeout would only cut short legitimate work.
 -- squawk-ignore-file require-lock-timeout, require-statement-timeout
 DROP FUNCTION IF EXISTS check_trainer_availability(uuid, timestamptz, timestamptz, uuid);
