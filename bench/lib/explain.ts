@@ -146,6 +146,26 @@ async function timeRuns(name: string, sql: string, runs: number, run: () => Prom
   };
 }
 
+/** Times a DELETE of a machine that has sessions (refused by RESTRICT), each try in a savepoint of one rolled-back transaction. */
+async function timeRefusedDelete(c: pg.Client, name: string, machineId: string, runs: number): Promise<LatencyCheck> {
+  await c.query('BEGIN');
+  try {
+    return await timeRuns(name, DELETE_SQL, runs, async () => {
+      await c.query('SAVEPOINT s');
+      try {
+        await c.query(DELETE_SQL, [machineId]);
+        return 'not refused!';
+      } catch (e) {
+        return `error ${(e as { code?: string }).code}`;
+      } finally {
+        await c.query('ROLLBACK TO SAVEPOINT s');
+      }
+    });
+  } finally {
+    await c.query('ROLLBACK');
+  }
+}
+
 async function machineCounts(c: pg.Client) {
   const { rows } = await c.query<{ machine_number: number; sessions: string }>(
     `SELECT m.machine_number, count(t.id) AS sessions
@@ -238,24 +258,7 @@ export async function explainSuite(
         return `${r.rowCount} row(s)`;
       }),
     );
-    await c.query('BEGIN');
-    try {
-      latencies.push(
-        await timeRuns(`restrict: DELETE machine ${fullMachine} (has sessions), refused`, DELETE_SQL, opts.runs, async () => {
-          await c.query('SAVEPOINT s');
-          try {
-            await c.query(DELETE_SQL, [mid(fullMachine)]);
-            return 'not refused!';
-          } catch (e) {
-            return `error ${(e as { code?: string }).code}`;
-          } finally {
-            await c.query('ROLLBACK TO SAVEPOINT s');
-          }
-        }),
-      );
-    } finally {
-      await c.query('ROLLBACK');
-    }
+    latencies.push(await timeRefusedDelete(c, `restrict: DELETE machine ${fullMachine} (has sessions), refused`, mid(fullMachine), opts.runs));
 
     // 3. reassign
     const reassign = { done: false, rows: 0, ms: 0, vacuumMs: 0, how: 'not done: every old session stays on Machine 1' };
@@ -315,24 +318,9 @@ export async function explainSuite(
       }
       const p = await restrictTriggerPlan(c, `restrict: the RI trigger's own plan in DELETE machine ${calMachine} (has sessions after reassign), auto_explain`, mid(calMachine));
       if (p) plans.push(p);
-      await c.query('BEGIN');
-      try {
-        latencies.push(
-          await timeRuns(`restrict: DELETE machine ${calMachine} (has sessions after reassign), refused`, DELETE_SQL, opts.runs, async () => {
-            await c.query('SAVEPOINT s');
-            try {
-              await c.query(DELETE_SQL, [mid(calMachine)]);
-              return 'not refused!';
-            } catch (e) {
-              return `error ${(e as { code?: string }).code}`;
-            } finally {
-              await c.query('ROLLBACK TO SAVEPOINT s');
-            }
-          }),
-        );
-      } finally {
-        await c.query('ROLLBACK');
-      }
+      latencies.push(
+        await timeRefusedDelete(c, `restrict: DELETE machine ${calMachine} (has sessions after reassign), refused`, mid(calMachine), opts.runs),
+      );
     }
     return { machineCounts: counts, machineCountsAfterReassign: countsAfter, reassign, calendarWeek: week, plans, latencies };
   } finally {
