@@ -12,6 +12,8 @@ export interface MigrationsCopy {
   edit(tag: string, append: string): void;
   /** Adds a migration to the journal (after the existing entries, as a merge would) with its SQL and rollback. */
   addMigration(entry: { tag: string; when: number; sql: string; rollbackSql: string }): void;
+  /** Keeps only the first `count` journal entries, as on a branch that predates the later migrations. */
+  truncate(count: number): void;
   remove(): void;
 }
 
@@ -35,6 +37,11 @@ export function copyMigrations(): MigrationsCopy {
       fs.writeFileSync(journalPath, JSON.stringify(journal, null, 2));
       fs.writeFileSync(path.join(dir, `${tag}.sql`), sql);
       fs.writeFileSync(path.join(dir, 'rollback', `${tag}.sql`), rollbackSql);
+    },
+    truncate(count) {
+      const journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
+      journal.entries = journal.entries.slice(0, count);
+      fs.writeFileSync(journalPath, JSON.stringify(journal, null, 2));
     },
     remove() {
       fs.rmSync(dir, { recursive: true, force: true });

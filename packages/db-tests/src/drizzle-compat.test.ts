@@ -1,0 +1,39 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+import { migrationsFolder } from '@gym/db/migrations';
+import { status } from '@gym/migrator';
+import { describe, expect, it } from 'vitest';
+import { migrateTo } from './harness/migrate';
+import { copyMigrations } from './harness/migrations-copy';
+import { perTestResources } from './harness/resources';
+
+// The migrator keeps drizzle.__drizzle_migrations compatible with drizzle-orm's own migrate(), both ways.
+const { database, onCleanup } = perTestResources();
+
+describe("drizzle-orm's migrate() and gym-db's migrator share one migrations table", () => {
+  it("migrations applied by drizzle's migrate() count as applied here, and the rest are pending", async () => {
+    const db = await database('empty');
+    const early = copyMigrations();
+    onCleanup(() => early.remove());
+    early.truncate(2);
+    await drizzleMigrate(drizzle(db.pool), { migrationsFolder: early.dir });
+
+    const { rows } = await status({ url: db.url });
+    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual([
+      '0000_baseline:applied',
+      '0001_machines:applied',
+      '0002_training_sessions_machines:pending',
+      '0003_session_functions:pending',
+    ]);
+    expect((await migrateTo(db.url)).applied).toEqual(['0002_training_sessions_machines', '0003_session_functions']);
+  });
+
+  it("after gym-db's migrator, drizzle's migrate() finds nothing to run", async () => {
+    const db = await database('template');
+    const before = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
+    expect(before.rows).toHaveLength(4);
+    await drizzleMigrate(drizzle(db.pool), { migrationsFolder });
+    const after = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
+    expect(after.rows).toEqual(before.rows);
+  });
+});
