@@ -10,7 +10,6 @@ export interface ConnectOptions {
   /** In total: how long to keep retrying a server that is not up yet. 0 tries once. */
   retryForMs: number;
   reporter: Reporter;
-  applicationName?: string;
   /** SIGINT/SIGTERM: stop retrying. */
   signal?: AbortSignal;
 }
@@ -88,7 +87,7 @@ export async function connect(opts: ConnectOptions): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: opts.url.toString(),
       connectionTimeoutMillis: opts.connectTimeoutMs,
-      application_name: opts.applicationName ?? 'gym-migrator',
+      application_name: 'gym-migrator',
       keepAlive: true,
     });
     // A dropped connection must surface as a failed query, not as an unhandled 'error' event.

@@ -53,8 +53,9 @@ export interface StatusRow {
 }
 
 interface Session {
+  /** The --to migration, resolved (and validated) before connecting. */
+  target: LocalMigration | undefined;
   client: pg.Client;
-  local: LocalMigration[];
   states: MigrationState[];
   unknown: AppliedRow[];
   reporter: Reporter;
@@ -75,7 +76,7 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
   const reporter = opts.reporter ?? silentReporter;
   const url = parseDatabaseUrl(opts.url);
   const local = loadMigrations(opts.migrationsFolder ?? defaultMigrationsFolder);
-  resolveTarget(local, opts.to);
+  const target = resolveTarget(local, opts.to);
   const client = await connect({
     url,
     reporter,
@@ -104,7 +105,7 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
       },
       signal: opts.signal,
     };
-    return await body({ client, local, states, unknown, reporter, settings });
+    return await body({ client, target, states, unknown, reporter, settings });
   } finally {
     currentTag = '';
     if (release) await release();
@@ -140,10 +141,9 @@ function checkStop(signal: AbortSignal | undefined, done: string[], remaining: s
 
 export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> {
   const started = Date.now();
-  return withSession(opts, true, async ({ client, local, states, unknown, reporter, settings }) => {
+  return withSession(opts, true, async ({ client, target, states, unknown, reporter, settings }) => {
     refuseEdited(states);
     for (const row of unknown) reporter({ event: 'unknown_applied', hash: row.hash, createdAt: row.createdAt });
-    const target = resolveTarget(local, opts.to);
     const pending = states.filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx)).map((s) => s.migration);
     const applied = states.filter((s) => s.state !== 'pending');
     const newest = applied.reduce<LocalMigration | undefined>((a, s) => (!a || s.migration.when > a.when ? s.migration : a), undefined);
@@ -196,9 +196,8 @@ function loadRollback(folder: string, tag: string): { statements: string[]; tran
 export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[] }> {
   const started = Date.now();
   const folder = opts.rollbackFolder ?? defaultRollbackFolder;
-  return withSession(opts, true, async ({ client, local, states, reporter, settings }) => {
+  return withSession(opts, true, async ({ client, target, states, reporter, settings }) => {
     refuseEdited(states);
-    const target = resolveTarget(local, opts.to);
     const applied = states.filter((s): s is Extract<MigrationState, { row: AppliedRow }> => s.state !== 'pending');
     const chosen = (target ? applied.filter((s) => s.migration.idx > target.idx) : applied.slice(-1)).reverse();
     const plans = chosen.map((s) => ({ state: s, ...loadRollback(folder, s.migration.tag) }));

@@ -139,25 +139,20 @@ describe('changes made while 0002 runs are not lost', () => {
     await migrateTo(db.url, '0001_machines');
     const { sessionIds, trainerIds } = await insertOldSchemaData(db, { trainers: 2, members: 10, sessions: realisticOldSessions(400) });
     const first = sessionIds[0]!;
-    const client = await db.pool.connect();
     let acted = false;
     let newSession = '';
-    try {
-      await runSqlFileByHand(client, '0002_training_sessions_machines', async (statement) => {
-        if (acted || !statement.includes("'copy' FROM training_sessions")) return;
-        acted = true;
-        // The app, still on the old code, keeps writing between the bulk copy and the column drop.
-        await db.query(`UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`, [first]);
-        const { rows } = await db.query<{ id: string }>(
-          `INSERT INTO training_sessions (trainer_id, scheduled_start, scheduled_end, location, max_participants)
-           VALUES ($1, now(), now() + interval '1 hour', 'Pop-up studio', 4) RETURNING id`,
-          [trainerIds[0]],
-        );
-        newSession = rows[0]!.id;
-      });
-    } finally {
-      client.release();
-    }
+    await runSqlFileByHand(db.pool, '0002_training_sessions_machines', async (statement) => {
+      if (acted || !statement.includes("'copy' FROM training_sessions")) return;
+      acted = true;
+      // The app, still on the old code, keeps writing between the bulk copy and the column drop.
+      await db.query(`UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`, [first]);
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO training_sessions (trainer_id, scheduled_start, scheduled_end, location, max_participants)
+         VALUES ($1, now(), now() + interval '1 hour', 'Pop-up studio', 4) RETURNING id`,
+        [trainerIds[0]],
+      );
+      newSession = rows[0]!.id;
+    });
     expect(acted).toBe(true);
     const archived = await archivedValues(db);
     expect(archived.get(first)).toEqual({ max_participants: 3, location: 'Moved to the annex' });
@@ -182,29 +177,19 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
     await insertOldSchemaData(db, { trainers: 3, members: 50, sessions: realisticOldSessions(300) });
-    const client = await db.pool.connect();
-    try {
-      await runSqlFileByHand(client, '0002_training_sessions_machines');
-      const catalog = await catalogSnapshot(client);
-      const data = await dataSnapshot(client);
-      await runSqlFileByHand(client, '0002_training_sessions_machines');
-      expect(await catalogSnapshot(client)).toEqual(catalog);
-      expect(await dataSnapshot(client)).toEqual(data);
-    } finally {
-      client.release();
-    }
+    await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
+    const catalog = await catalogSnapshot(db);
+    const data = await dataSnapshot(db);
+    await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+    expect(await dataSnapshot(db)).toEqual(data);
   });
 
   it('0001_machines, run again by hand, changes nothing either (US-001 was applied by hand in the old app)', async () => {
     const db = await database('template');
     const catalog = await catalogSnapshot(db);
     const data = await dataSnapshot(db);
-    const client = await db.pool.connect();
-    try {
-      await runSqlFileByHand(client, '0001_machines');
-    } finally {
-      client.release();
-    }
+    await runSqlFileByHand(db.pool, '0001_machines');
     expect(await catalogSnapshot(db)).toEqual(catalog);
     expect(await dataSnapshot(db)).toEqual(data);
   });
@@ -214,11 +199,10 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     await migrateTo(db.url, '0001_machines');
     await insertOldSchemaData(db, { trainers: 2, members: 20, sessions: realisticOldSessions(100) });
     const report = await db.pool.connect();
-    const client = await db.pool.connect();
     try {
       await report.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       await report.query('SELECT 1');
-      const run = runSqlFileByHand(client, '0002_training_sessions_machines').then(
+      const run = runSqlFileByHand(db.pool, '0002_training_sessions_machines').then(
         () => 'completed',
         (err: Error) => err.message,
       );
@@ -233,19 +217,13 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
       expect(rows).toEqual([{ indisvalid: true }]);
     } finally {
       report.release();
-      client.release();
     }
   });
 
   it('running it again after 0003 does not undo 0003', async () => {
     const db = await database('template');
     const catalog = await catalogSnapshot(db);
-    const client = await db.pool.connect();
-    try {
-      await runSqlFileByHand(client, '0002_training_sessions_machines');
-    } finally {
-      client.release();
-    }
+    await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
     expect(await catalogSnapshot(db)).toEqual(catalog);
   });
 });

@@ -8,16 +8,22 @@ import type pg from 'pg';
  * (autocommit), with no migrator around it.
  */
 export async function runSqlFileByHand(
-  client: pg.ClientBase,
+  pool: pg.Pool,
   tag: string,
   /** Called after each statement, with its text: lets a test act while the migration is half done. */
   after?: (statement: string) => Promise<void>,
 ): Promise<void> {
   const text = fs.readFileSync(path.join(migrationsFolder, `${tag}.sql`), 'utf8');
-  for (const statement of text.split('--> statement-breakpoint')) {
-    if (statement.replace(/--[^\n]*/g, '').trim() === '') continue;
-    await client.query(statement);
-    await after?.(statement);
+  // One connection for the whole file, as psql has: the file sets session settings it reads back later.
+  const client = await pool.connect();
+  try {
+    for (const statement of text.split('--> statement-breakpoint')) {
+      if (statement.replace(/--[^\n]*/g, '').trim() === '') continue;
+      await client.query(statement);
+      await after?.(statement);
+    }
+  } finally {
+    client.release();
   }
 }
 
