@@ -1,5 +1,6 @@
 // Prints vitest's JSON report as one plain closing line: "N passed, N failed, N skipped".
 import fs from 'node:fs';
+
 const file = process.argv[2];
 if (!fs.existsSync(file)) {
   console.log('0 passed, 1 failed (no test report was written)');

@@ -18,16 +18,24 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { migrationsFolder } from '../packages/db/src/migrations';
 import { migrate } from '../apps/migrator/src/index';
-import { inWindow, overlapping, slowQueries, statementDurations, windowStats, type SlowQuery, type WindowStats } from './lib/analyze';
-import { parseArgs, USAGE, type BenchArgs } from './lib/args';
-import { CONTESTANTS, runContestant, SEED_PRELUDE, type ContestantId, type ContestantRun } from './lib/contestants';
-import { explainSuite, type ExplainReport, type PlanCheck } from './lib/explain';
-import { loadOldSchema, type LoadResult } from './lib/load';
-import { LockSampler, type LockReport } from './lib/locks';
+import { migrationsFolder } from '../packages/db/src/migrations';
+import {
+  inWindow,
+  overlapping,
+  type SlowQuery,
+  slowQueries,
+  statementDurations,
+  type WindowStats,
+  windowStats,
+} from './lib/analyze';
+import { type BenchArgs, parseArgs, USAGE } from './lib/args';
+import { CONTESTANTS, type ContestantId, type ContestantRun, runContestant, SEED_PRELUDE } from './lib/contestants';
+import { type ExplainReport, explainSuite, type PlanCheck } from './lib/explain';
+import { type LoadResult, loadOldSchema } from './lib/load';
+import { type LockReport, LockSampler } from './lib/locks';
 import { Probe, type ProbeKind } from './lib/probe';
-import { connectClient, dbName, openServer, type BenchServer } from './lib/server';
+import { type BenchServer, connectClient, dbName, openServer } from './lib/server';
 import { fmtBytes, fmtMs, fmtRatio, median, round, table } from './lib/stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -86,17 +94,24 @@ function provenance() {
       return '?';
     }
   };
-  const files = fs.readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql')).sort();
+  const files = fs
+    .readdirSync(migrationsFolder)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   return {
     gitHead: git(['rev-parse', 'HEAD']),
-    uncommitted: git(['status', '--porcelain', '--', 'apps/migrator', 'packages/db/migrations']).split('\n').filter(Boolean),
+    uncommitted: git(['status', '--porcelain', '--', 'apps/migrator', 'packages/db/migrations'])
+      .split('\n')
+      .filter(Boolean),
     migrations: Object.fromEntries(files.map((f) => [f, sha256File(path.join(migrationsFolder, f))])),
     seedSql: sha256File(path.join(here, 'seed-us002.sql')),
   };
 }
 
 async function checkpoints(c: pg.Client): Promise<number> {
-  const { rows } = await c.query<{ n: string }>('SELECT (checkpoints_timed + checkpoints_req)::bigint AS n FROM pg_stat_bgwriter');
+  const { rows } = await c.query<{ n: string }>(
+    'SELECT (checkpoints_timed + checkpoints_req)::bigint AS n FROM pg_stat_bgwriter',
+  );
   return Number(rows[0]!.n);
 }
 
@@ -116,27 +131,43 @@ async function serverInfo(url: string) {
   }
 }
 
-async function schemaAfter(url: string, contestant: ContestantId, serverStart: string): Promise<Record<string, unknown>> {
+async function schemaAfter(
+  url: string,
+  contestant: ContestantId,
+  serverStart: string,
+): Promise<Record<string, unknown>> {
   const c = await connectClient(url, 'bench-verify');
   try {
-    const cols = (await c.query<{ column_name: string; is_nullable: string }>(
-      `SELECT column_name, is_nullable FROM information_schema.columns
+    const cols = (
+      await c.query<{ column_name: string; is_nullable: string }>(
+        `SELECT column_name, is_nullable FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name = 'training_sessions' ORDER BY ordinal_position`,
-    )).rows;
-    const idx = (await c.query<{ indexname: string; indexdef: string; valid: boolean }>(
-      `SELECT i.indexname, i.indexdef, x.indisvalid AS valid FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (quote_ident(i.indexname))::regclass
+      )
+    ).rows;
+    const idx = (
+      await c.query<{ indexname: string; indexdef: string; valid: boolean }>(
+        `SELECT i.indexname, i.indexdef, x.indisvalid AS valid FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (quote_ident(i.indexname))::regclass
         WHERE i.tablename = 'training_sessions' ORDER BY i.indexname`,
-    )).rows;
-    const fk = (await c.query<{ conname: string; validated: boolean; def: string }>(
-      `SELECT conname, convalidated AS validated, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      )
+    ).rows;
+    const fk = (
+      await c.query<{ conname: string; validated: boolean; def: string }>(
+        `SELECT conname, convalidated AS validated, pg_get_constraintdef(oid) AS def FROM pg_constraint
         WHERE conrelid = 'training_sessions'::regclass AND contype = 'f' ORDER BY conname`,
-    )).rows;
-    const views = (await c.query<{ v: string }>(`SELECT table_name AS v FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1`)).rows.map((r) => r.v);
-    const counts = (await c.query<{ sessions: string; no_machine: string; archive: string | null }>(
-      `SELECT (SELECT count(*) FROM training_sessions) AS sessions,
+      )
+    ).rows;
+    const views = (
+      await c.query<{ v: string }>(
+        `SELECT table_name AS v FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.v);
+    const counts = (
+      await c.query<{ sessions: string; no_machine: string; archive: string | null }>(
+        `SELECT (SELECT count(*) FROM training_sessions) AS sessions,
               (SELECT count(*) FROM training_sessions WHERE machine_id IS NULL) AS no_machine,
               to_regclass('training_sessions_us002_archive')::text AS archive`,
-    )).rows[0]!;
+      )
+    ).rows[0]!;
     // The archive's name comes from the catalog (to_regclass), never from input.
     const archiveRows = counts.archive
       ? Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${counts.archive}`)).rows[0]!.n)
@@ -145,15 +176,21 @@ async function schemaAfter(url: string, contestant: ContestantId, serverStart: s
     // old max_participants and location in the archive.
     const unarchived = counts.archive
       ? Number(
-          (await c.query<{ n: string }>(
-            `SELECT count(*) AS n FROM training_sessions t
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*) AS n FROM training_sessions t
               WHERE t.created_at < $1::timestamptz
                 AND NOT EXISTS (SELECT 1 FROM ${counts.archive} a WHERE a.session_id = t.id)`,
-            [serverStart],
-          )).rows[0]!.n,
+              [serverStart],
+            )
+          ).rows[0]!.n,
         )
       : null;
-    const applied = (await c.query<{ n: string }>(`SELECT count(*) AS n FROM drizzle.__drizzle_migrations`).catch(() => ({ rows: [{ n: '?' }] }))).rows[0]!.n;
+    const applied = (
+      await c
+        .query<{ n: string }>(`SELECT count(*) AS n FROM drizzle.__drizzle_migrations`)
+        .catch(() => ({ rows: [{ n: '?' }] }))
+    ).rows[0]!.n;
     return {
       columns: cols.map((r) => `${r.column_name}${r.is_nullable === 'NO' ? ' NOT NULL' : ''}`),
       indexes: idx.map((r) => `${r.indexdef}${r.valid ? '' : ' INVALID'}`),
@@ -172,17 +209,33 @@ async function schemaAfter(url: string, contestant: ContestantId, serverStart: s
   }
 }
 
-async function runTrial(server: BenchServer, args: BenchArgs, n: number, run: number, id: ContestantId): Promise<Trial> {
+async function runTrial(
+  server: BenchServer,
+  args: BenchArgs,
+  n: number,
+  run: number,
+  id: ContestantId,
+): Promise<Trial> {
   const database = dbName(n);
-  log(`\n== run ${run}/${args.runs}, contestant ${CONTESTANTS[id].label}, database ${database}, ${args.rows.toLocaleString('en-US')} rows`);
+  log(
+    `\n== run ${run}/${args.runs}, contestant ${CONTESTANTS[id].label}, database ${database}, ${args.rows.toLocaleString('en-US')} rows`,
+  );
   const url = await server.freshDatabase(n);
   try {
     await migrate({ url, to: '0001_machines' });
     log(`  migrated to 0001_machines; loading`);
     const admin = await connectClient(url, 'bench-admin');
     try {
-      const load = await loadOldSchema(admin, { rows: args.rows, trainers: args.trainers, members: args.members, chunk: args.chunk, log });
-      log(`  loaded ${load.sessions.toLocaleString('en-US')} sessions, ${load.bookings.toLocaleString('en-US')} bookings in ${fmtMs(load.loadMs)} (VACUUM ANALYZE ${fmtMs(load.vacuumMs)}); table ${fmtBytes(load.tableBytes)}, with indexes ${fmtBytes(load.totalRelationBytes)}`);
+      const load = await loadOldSchema(admin, {
+        rows: args.rows,
+        trainers: args.trainers,
+        members: args.members,
+        chunk: args.chunk,
+        log,
+      });
+      log(
+        `  loaded ${load.sessions.toLocaleString('en-US')} sessions, ${load.bookings.toLocaleString('en-US')} bookings in ${fmtMs(load.loadMs)} (VACUUM ANALYZE ${fmtMs(load.vacuumMs)}); table ${fmtBytes(load.tableBytes)}, with indexes ${fmtBytes(load.totalRelationBytes)}`,
+      );
       await admin.query('CHECKPOINT');
       const loadavgBefore = os.loadavg().map((x) => round(x, 2)!);
 
@@ -223,7 +276,14 @@ async function runTrial(server: BenchServer, args: BenchArgs, n: number, run: nu
           loop.disable();
         }
         const lsn1 = (await admin.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
-        walBytes = Number((await admin.query<{ d: string }>('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [lsn1, lsn0])).rows[0]!.d);
+        walBytes = Number(
+          (
+            await admin.query<{ d: string }>('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS d', [
+              lsn1,
+              lsn0,
+            ])
+          ).rows[0]!.d,
+        );
         checkpointsDuring = (await checkpoints(admin)) - ckpt0;
         await sleep(args.tailMs);
         lockReport = await sampler.stop();
@@ -239,7 +299,14 @@ async function runTrial(server: BenchServer, args: BenchArgs, n: number, run: nu
       const duringSamples = overlapping(probe.samples, result.start, result.end);
       const during = windowStats(duringSamples, result.start, result.end);
       const slow = slowQueries(duringSamples, args.slowMs, probe.pids, lockReport, result.events);
-      const baselineSlow = slowQueries(inWindow(probe.samples, baseFrom, result.start), args.slowMs / 2, probe.pids, lockReport, [], 5);
+      const baselineSlow = slowQueries(
+        inWindow(probe.samples, baseFrom, result.start),
+        args.slowMs / 2,
+        probe.pids,
+        lockReport,
+        [],
+        5,
+      );
       const { timeline, ...lockRest } = lockReport;
 
       const trial: Trial = {
@@ -250,7 +317,13 @@ async function runTrial(server: BenchServer, args: BenchArgs, n: number, run: nu
         rows: args.rows,
         loadavgBefore,
         load,
-        migration: { ok: result.ok, ...(result.error ? { error: result.error } : {}), start: round(result.start, 1)!, end: round(result.end, 1)!, durationMs: round(result.durationMs, 1)! },
+        migration: {
+          ok: result.ok,
+          ...(result.error ? { error: result.error } : {}),
+          start: round(result.start, 1)!,
+          end: round(result.end, 1)!,
+          durationMs: round(result.durationMs, 1)!,
+        },
         events: result.events.map((e) => ({ ...e, t: round(e.t, 1)! })),
         walBytes,
         checkpointsDuring,
@@ -271,35 +344,46 @@ async function runTrial(server: BenchServer, args: BenchArgs, n: number, run: nu
         schemaAfter: await schemaAfter(url, id, serverStart),
       };
       if (result.ok && during.all.max !== null) {
-        log(`  probe during: p50 ${fmtMs(during.all.p50)}, p99 ${fmtMs(during.all.p99)}, max ${fmtMs(during.all.max)} (${during.all.n} queries, ${during.errors} errors); baseline max ${fmtMs(baseline.all.max)}; WAL ${fmtBytes(walBytes)}; longest AE wait ${fmtMs(lockReport.longestAccessExclusiveWaitMs)}`);
+        log(
+          `  probe during: p50 ${fmtMs(during.all.p50)}, p99 ${fmtMs(during.all.p99)}, max ${fmtMs(during.all.max)} (${during.all.n} queries, ${during.errors} errors); baseline max ${fmtMs(baseline.all.max)}; WAL ${fmtBytes(walBytes)}; longest AE wait ${fmtMs(lockReport.longestAccessExclusiveWaitMs)}`,
+        );
       }
       const inf = lockReport.interference;
       if (inf.samplesWithOtherActive > 0 || checkpointsDuring > 0 || inf.samplesCheckpointerBusy > 0) {
-        log(`  note: other work on the server during the migration: up to ${inf.otherActiveBackendsMax} active backends in other databases (${inf.samplesWithOtherActive}/${lockReport.samples} samples), checkpointer busy in ${inf.samplesCheckpointerBusy} samples, ${checkpointsDuring} checkpoint(s) counted`);
+        log(
+          `  note: other work on the server during the migration: up to ${inf.otherActiveBackendsMax} active backends in other databases (${inf.samplesWithOtherActive}/${lockReport.samples} samples), checkpointer busy in ${inf.samplesCheckpointerBusy} samples, ${checkpointsDuring} checkpoint(s) counted`,
+        );
       }
       for (const s of slow.slice(0, 5)) {
-        log(`    slow ${s.kind} ${fmtMs(s.ms)} at +${fmtMs(s.t - result.start)}: migrator ${s.migratorAtSend ?? '?'}${s.lockWaits.length ? `; waited ${s.lockWaits.map((w) => `${w.mode} ${fmtMs(w.maxWaitMs)} behind ${w.blockers.join(' | ')}`).join('; ')}` : ''}`);
+        log(
+          `    slow ${s.kind} ${fmtMs(s.ms)} at +${fmtMs(s.t - result.start)}: migrator ${s.migratorAtSend ?? '?'}${s.lockWaits.length ? `; waited ${s.lockWaits.map((w) => `${w.mode} ${fmtMs(w.maxWaitMs)} behind ${w.blockers.join(' | ')}`).join('; ')}` : ''}`,
+        );
       }
       if (id === 'b' && args.explain && result.ok) {
         log(`  EXPLAIN part (probe stopped)`);
         trial.explain = await explainSuite(url, { runs: args.explainRuns, reassign: args.reassign, log });
         for (const p of trial.explain.plans) log(`    ${p.name}: ${planSummary(p)}`);
-        for (const l of trial.explain.latencies) log(`    ${l.name}: median ${fmtMs(l.medianMs)} over ${l.runs} (${l.outcome})`);
+        for (const l of trial.explain.latencies)
+          log(`    ${l.name}: median ${fmtMs(l.medianMs)} over ${l.runs} (${l.outcome})`);
       }
       return trial;
     } finally {
       await admin.end().catch(() => {});
     }
   } finally {
-    if (!args.keep) await server.dropDatabase(n).catch((e) => log(`  could not drop ${database}: ${(e as Error).message}`));
+    if (!args.keep)
+      await server.dropDatabase(n).catch((e) => log(`  could not drop ${database}: ${(e as Error).message}`));
   }
 }
 
 function planSummary(p: PlanCheck): string {
   const exec = p.executionMs !== null ? `, execution ${p.executionMs} ms` : '';
   // The DELETE's own plan scans machines (3 rows); what matters is its RESTRICT trigger's time.
-  if (p.triggerMs !== undefined) return `RESTRICT trigger ${p.triggerMs} ms${exec} (the trigger's query plan is listed separately)`;
-  const scans = [p.indexes.length ? `index ${p.indexes.join(', ')}` : 'no index', p.seqScan ? 'Seq Scan' : ''].filter(Boolean).join(' + ');
+  if (p.triggerMs !== undefined)
+    return `RESTRICT trigger ${p.triggerMs} ms${exec} (the trigger's query plan is listed separately)`;
+  const scans = [p.indexes.length ? `index ${p.indexes.join(', ')}` : 'no index', p.seqScan ? 'Seq Scan' : '']
+    .filter(Boolean)
+    .join(' + ');
   return `${scans}${p.rows !== undefined ? `, ${p.rows} rows` : ''}${exec}`;
 }
 
@@ -324,8 +408,16 @@ function summarizeContestant(trials: Trial[]): ContestantSummary {
     runs: trials.length,
     failed: trials.length - ok.length,
     totalMs: m((t) => t.migration.durationMs),
-    baseline: { p50: m((t) => t.probe.baseline.all.p50), p99: m((t) => t.probe.baseline.all.p99), max: m((t) => t.probe.baseline.all.max) },
-    during: { p50: m((t) => t.probe.during.all.p50), p99: m((t) => t.probe.during.all.p99), max: m((t) => t.probe.during.all.max) },
+    baseline: {
+      p50: m((t) => t.probe.baseline.all.p50),
+      p99: m((t) => t.probe.baseline.all.p99),
+      max: m((t) => t.probe.baseline.all.max),
+    },
+    during: {
+      p50: m((t) => t.probe.during.all.p50),
+      p99: m((t) => t.probe.during.all.p99),
+      max: m((t) => t.probe.during.all.max),
+    },
     walBytes: m((t) => t.walBytes),
     longestAeWaitMs: m((t) => t.locks.longestAccessExclusiveWaitMs),
     probeErrors: m((t) => t.probe.during.errors),
@@ -407,7 +499,9 @@ async function main(): Promise<number> {
   let info: Record<string, string> = {};
   try {
     info = await serverInfo(server.url('postgres'));
-    log(`server: ${server.describe()}, PostgreSQL ${info.server_version}; ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB`);
+    log(
+      `server: ${server.describe()}, PostgreSQL ${info.server_version}; ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+    );
     let n = 0;
     for (let run = 1; run <= args.runs && !stopping; run++) {
       // Alternate the order (a,b / b,a / ...) so that neither contestant always runs on a warmer machine.
@@ -439,14 +533,25 @@ async function main(): Promise<number> {
         }
       : null;
   const probeTarget = args.rows > 1_000_000 ? 100 : 50;
-  const targets = b && args.rows >= 1_000_000
-    ? [
-        { target: `(b) probe max during the migration <= ${probeTarget} ms`, value: b.during.max, met: b.during.max !== null && b.during.max <= probeTarget },
-        ...(a && ratios
-          ? [{ target: '(b) total time <= 1/5 of (a)', value: ratios.totalMs, met: ratios.totalMs !== null && ratios.totalMs <= 0.2 }]
-          : []),
-      ]
-    : [];
+  const targets =
+    b && args.rows >= 1_000_000
+      ? [
+          {
+            target: `(b) probe max during the migration <= ${probeTarget} ms`,
+            value: b.during.max,
+            met: b.during.max !== null && b.during.max <= probeTarget,
+          },
+          ...(a && ratios
+            ? [
+                {
+                  target: '(b) total time <= 1/5 of (a)',
+                  value: ratios.totalMs,
+                  met: ratios.totalMs !== null && ratios.totalMs <= 0.2,
+                },
+              ]
+            : []),
+        ]
+      : [];
   const explainTrials = trials.filter((t) => t.explain);
   const explainSummary = explainTrials.length
     ? explainTrials[0]!.explain!.latencies.map((l, i) => ({
@@ -458,10 +563,27 @@ async function main(): Promise<number> {
     : [];
 
   // stdout: the tables
-  const header = ['contestant', 'total', 'base p50', 'base p99', 'base max', 'mig p50', 'mig p99', 'mig max', 'probe n', 'errors', 'WAL', 'AE wait'];
+  const header = [
+    'contestant',
+    'total',
+    'base p50',
+    'base p99',
+    'base max',
+    'mig p50',
+    'mig p99',
+    'mig max',
+    'probe n',
+    'errors',
+    'WAL',
+    'AE wait',
+  ];
   const out: string[] = [];
-  out.push(`\nUS-002 migration under live traffic: ${args.rows.toLocaleString('en-US')} sessions, ${args.runs} run(s), ${server.describe()}, PostgreSQL ${info.server_version ?? '?'}`);
-  out.push(`probe: ${args.readRate} reads/s, ${args.insertRate} inserts/s, ${args.updateRate} updates/s; baseline window ${args.baselineMs} ms; (a) = seed SQL in one transaction, prefixed with "${SEED_PRELUDE}"\n`);
+  out.push(
+    `\nUS-002 migration under live traffic: ${args.rows.toLocaleString('en-US')} sessions, ${args.runs} run(s), ${server.describe()}, PostgreSQL ${info.server_version ?? '?'}`,
+  );
+  out.push(
+    `probe: ${args.readRate} reads/s, ${args.insertRate} inserts/s, ${args.updateRate} updates/s; baseline window ${args.baselineMs} ms; (a) = seed SQL in one transaction, prefixed with "${SEED_PRELUDE}"\n`,
+  );
   out.push(table(header, trials.map(trialRow)));
   if (a || b) {
     out.push(`\nmedian of ${args.runs} run(s):`);
@@ -471,8 +593,11 @@ async function main(): Promise<number> {
     out.push(table(header, rows));
   }
   for (const [id, sm] of Object.entries(summary) as [ContestantId, ContestantSummary][]) {
-    const k = (r: Record<ProbeKind, number | null>) => `read ${fmtMs(r.read)}, insert ${fmtMs(r.insert)}, update ${fmtMs(r.update)}`;
-    out.push(`(${id}) probe max by kind (median of runs): during ${k(sm.duringMaxByKind)}; baseline ${k(sm.baselineMaxByKind)}`);
+    const k = (r: Record<ProbeKind, number | null>) =>
+      `read ${fmtMs(r.read)}, insert ${fmtMs(r.insert)}, update ${fmtMs(r.update)}`;
+    out.push(
+      `(${id}) probe max by kind (median of runs): during ${k(sm.duringMaxByKind)}; baseline ${k(sm.baselineMaxByKind)}`,
+    );
   }
   if (ratios) {
     out.push(
@@ -480,9 +605,14 @@ async function main(): Promise<number> {
     );
   }
   if (b && args.rows < 1_000_000) out.push('targets (issue 4): evaluated at 1M rows and above only');
-  for (const t of targets) out.push(`target: ${t.target}: ${t.target.includes('1/5') ? fmtRatio(t.value) : fmtMs(t.value)} -> ${t.met ? 'MET' : 'MISSED'}`);
+  for (const t of targets)
+    out.push(
+      `target: ${t.target}: ${t.target.includes('1/5') ? fmtRatio(t.value) : fmtMs(t.value)} -> ${t.met ? 'MET' : 'MISSED'}`,
+    );
   if (explainSummary.length) {
-    out.push(`\nafter (b), ${args.rows.toLocaleString('en-US')} rows (median over ${args.explainRuns} runs; median of runs):`);
+    out.push(
+      `\nafter (b), ${args.rows.toLocaleString('en-US')} rows (median over ${args.explainRuns} runs; median of runs):`,
+    );
     for (const e of explainSummary) out.push(`  ${e.name}: ${fmtMs(e.medianOfMediansMs)} (${e.outcome})`);
     for (const p of explainTrials[0]!.explain!.plans) out.push(`  plan, ${p.name}: ${planSummary(p)}`);
   }
@@ -508,10 +638,13 @@ async function main(): Promise<number> {
       server: { kind: server.kind, where: server.describe(), settings: info },
       code: codeAtStart,
       definitions: {
-        total: '(a): connect, BEGIN, prelude, seed SQL, COMMIT, disconnect. (b): the whole migrate() call (connect, advisory lock, every pending migration, disconnect).',
-        probeDuring: 'every probe query whose [sent, answered] interval overlaps [contestant start, contestant end]; latency = send to answer, failed queries included',
+        total:
+          '(a): connect, BEGIN, prelude, seed SQL, COMMIT, disconnect. (b): the whole migrate() call (connect, advisory lock, every pending migration, disconnect).',
+        probeDuring:
+          'every probe query whose [sent, answered] interval overlaps [contestant start, contestant end]; latency = send to answer, failed queries included',
         probeBaseline: 'probe queries sent and answered inside [probe start + warm-up, contestant start)',
-        walBytes: 'pg_wal_lsn_diff(pg_current_wal_lsn() after, before) around the contestant; cluster-wide, includes the probe',
+        walBytes:
+          'pg_wal_lsn_diff(pg_current_wal_lsn() after, before) around the contestant; cluster-wide, includes the probe',
         longestAeWait:
           'largest clock_timestamp() - pg_locks.waitstart over the not-granted locks on training_sessions, in pg_locks samples (every --sample-ms) in which some backend holds or requests AccessExclusiveLock on training_sessions',
       },

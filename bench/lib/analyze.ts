@@ -1,7 +1,7 @@
 import type { BenchEvent } from './contestants';
 import type { LockReport, StatementSpan } from './locks';
 import type { ProbeKind, ProbeSample } from './probe';
-import { round, summarize, type LatencySummary } from './stats';
+import { type LatencySummary, round, summarize } from './stats';
 
 export interface WindowStats {
   from: number;
@@ -24,10 +24,19 @@ export function overlapping(samples: ProbeSample[], from: number, to: number): P
 
 export function windowStats(samples: ProbeSample[], from: number, to: number): WindowStats {
   const kinds: ProbeKind[] = ['read', 'insert', 'update'];
-  const byKind = Object.fromEntries(kinds.map((k) => [k, summarize(samples.filter((s) => s.kind === k).map((s) => s.ms))])) as Record<ProbeKind, LatencySummary>;
+  const byKind = Object.fromEntries(
+    kinds.map((k) => [k, summarize(samples.filter((s) => s.kind === k).map((s) => s.ms))]),
+  ) as Record<ProbeKind, LatencySummary>;
   const errorCodes: Record<string, number> = {};
   for (const s of samples) if (!s.ok) errorCodes[s.code ?? '?'] = (errorCodes[s.code ?? '?'] ?? 0) + 1;
-  return { from, to, all: summarize(samples.map((s) => s.ms)), byKind, errors: samples.filter((s) => !s.ok).length, errorCodes };
+  return {
+    from,
+    to,
+    all: summarize(samples.map((s) => s.ms)),
+    byKind,
+    errors: samples.filter((s) => !s.ok).length,
+    errorCodes,
+  };
 }
 
 function activeAt(timeline: StatementSpan[], t: number): StatementSpan | null {
@@ -88,7 +97,8 @@ export function slowQueries(
       const waits = locks.waits.filter((w) => w.pid === pids[s.kind] && w.lastSeen >= s.t && w.firstSeen <= s.t + s.ms);
       const waitEvents: Record<string, number> = {};
       for (const w of locks.probeWaits) {
-        if (w.pid === pids[s.kind] && w.t >= s.t && w.t <= s.t + s.ms) waitEvents[w.wait] = (waitEvents[w.wait] ?? 0) + 1;
+        if (w.pid === pids[s.kind] && w.t >= s.t && w.t <= s.t + s.ms)
+          waitEvents[w.wait] = (waitEvents[w.wait] ?? 0) + 1;
       }
       return {
         t: round(s.t, 1)!,
@@ -98,8 +108,14 @@ export function slowQueries(
         ...(s.code ? { code: s.code } : {}),
         migratorAtSend: describe(activeAt(locks.timeline, s.t)),
         migratorAtEnd: describe(activeAt(locks.timeline, s.t + s.ms)),
-        lastEvent: ev ? `${ev.event}${'tag' in ev ? ` ${String(ev.tag)}` : ''}${'step' in ev ? ` ${String(ev.step)} rows=${String(ev.rows)}` : ''} @${round(ev.t, 0)}` : null,
-        lockWaits: waits.map((w) => ({ mode: w.mode, maxWaitMs: round(w.maxWaitMs, 1)!, blockers: w.blockers.map((b) => `${b.pid} ${b.app}: ${b.query}`) })),
+        lastEvent: ev
+          ? `${ev.event}${'tag' in ev ? ` ${String(ev.tag)}` : ''}${'step' in ev ? ` ${String(ev.step)} rows=${String(ev.rows)}` : ''} @${round(ev.t, 0)}`
+          : null,
+        lockWaits: waits.map((w) => ({
+          mode: w.mode,
+          maxWaitMs: round(w.maxWaitMs, 1)!,
+          blockers: w.blockers.map((b) => `${b.pid} ${b.app}: ${b.query}`),
+        })),
         waitEvents,
       };
     });
@@ -110,7 +126,10 @@ export function slowQueries(
  * backend running the same statement are merged, with the wait events seen during it. Durations are
  * approximate (one sampling interval either way); statements shorter than one interval may not appear.
  */
-export function statementDurations(timeline: StatementSpan[], end: number): { t: number; ms: number; waits: string[]; query: string }[] {
+export function statementDurations(
+  timeline: StatementSpan[],
+  end: number,
+): { t: number; ms: number; waits: string[]; query: string }[] {
   const out: { t: number; ms: number; waits: string[]; query: string; pid: number }[] = [];
   const close = (pid: number, at: number) => {
     const open = [...out].reverse().find((x) => x.pid === pid && x.ms < 0);

@@ -86,44 +86,88 @@ export function parseArgs(argv: string[]): BenchArgs {
   const args = argv.filter((x) => x !== '--');
   for (let i = 0; i < args.length; i++) {
     const raw = args[i]!;
-    const [flag, inline] = raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined];
+    const [flag, inline] = raw.includes('=')
+      ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
+      : [raw, undefined];
     const value = () => {
       const v = inline ?? args[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
     };
     switch (flag) {
-      case '--rows': a.rows = parseCount(value(), flag); break;
-      case '--runs': a.runs = parseCount(value(), flag); break;
+      case '--rows':
+        a.rows = parseCount(value(), flag);
+        break;
+      case '--runs':
+        a.runs = parseCount(value(), flag);
+        break;
       case '--contestants': {
-        const list = value().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        for (const c of list) if (c !== 'a' && c !== 'b') throw new Error(`--contestants: unknown contestant ${c} (a or b)`);
+        const list = value()
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean);
+        for (const c of list)
+          if (c !== 'a' && c !== 'b') throw new Error(`--contestants: unknown contestant ${c} (a or b)`);
         a.contestants = [...new Set(list)] as ContestantId[];
         break;
       }
-      case '--out': a.out = value(); break;
-      case '--trainers': a.trainers = parseCount(value(), flag); break;
-      case '--members': a.members = parseCount(value(), flag); break;
-      case '--chunk': a.chunk = parseCount(value(), flag); break;
-      case '--warmup-ms': a.warmupMs = parseCount(value(), flag); break;
-      case '--baseline-ms': a.baselineMs = parseCount(value(), flag); break;
-      case '--tail-ms': a.tailMs = parseCount(value(), flag); break;
-      case '--sample-ms': a.sampleMs = parseCount(value(), flag); break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--trainers':
+        a.trainers = parseCount(value(), flag);
+        break;
+      case '--members':
+        a.members = parseCount(value(), flag);
+        break;
+      case '--chunk':
+        a.chunk = parseCount(value(), flag);
+        break;
+      case '--warmup-ms':
+        a.warmupMs = parseCount(value(), flag);
+        break;
+      case '--baseline-ms':
+        a.baselineMs = parseCount(value(), flag);
+        break;
+      case '--tail-ms':
+        a.tailMs = parseCount(value(), flag);
+        break;
+      case '--sample-ms':
+        a.sampleMs = parseCount(value(), flag);
+        break;
       case '--rates': {
-        const [r, ins, u] = value().split(',').map((s) => Number(s));
-        if (![r, ins, u].every((x) => typeof x === 'number' && x > 0 && x <= 1000)) throw new Error('--rates: three rates per second, e.g. 30,10,10');
+        const [r, ins, u] = value()
+          .split(',')
+          .map((s) => Number(s));
+        if (![r, ins, u].every((x) => typeof x === 'number' && x > 0 && x <= 1000))
+          throw new Error('--rates: three rates per second, e.g. 30,10,10');
         [a.readRate, a.insertRate, a.updateRate] = [r!, ins!, u!];
         break;
       }
-      case '--slow-ms': a.slowMs = parseCount(value(), flag); break;
-      case '--explain-runs': a.explainRuns = parseCount(value(), flag); break;
-      case '--no-explain': a.explain = false; break;
-      case '--no-reassign': a.reassign = false; break;
-      case '--keep': a.keep = true; break;
-      case '--max-migration-s': a.maxMigrationS = parseCount(value(), flag); break;
+      case '--slow-ms':
+        a.slowMs = parseCount(value(), flag);
+        break;
+      case '--explain-runs':
+        a.explainRuns = parseCount(value(), flag);
+        break;
+      case '--no-explain':
+        a.explain = false;
+        break;
+      case '--no-reassign':
+        a.reassign = false;
+        break;
+      case '--keep':
+        a.keep = true;
+        break;
+      case '--max-migration-s':
+        a.maxMigrationS = parseCount(value(), flag);
+        break;
       case '-h':
-      case '--help': a.help = true; break;
-      default: throw new Error(`unknown option ${raw}`);
+      case '--help':
+        a.help = true;
+        break;
+      default:
+        throw new Error(`unknown option ${raw}`);
     }
   }
   if (a.rows < 1) throw new Error('--rows must be at least 1');

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { migrate, type MigratorEvent } from '../../apps/migrator/src/index';
+import { type MigratorEvent, migrate } from '../../apps/migrator/src/index';
 import { connectClient } from './server';
 
 export type ContestantId = 'a' | 'b';
 
 export const CONTESTANTS: Record<ContestantId, { label: string; app: string }> = {
-  a: { label: "(a) seed SQL, one transaction", app: 'bench-seed-a' },
+  a: { label: '(a) seed SQL, one transaction', app: 'bench-seed-a' },
   b: { label: '(b) gym-db migrator', app: 'gym-migrator' },
 };
 
@@ -19,7 +19,8 @@ export const SEED_SQL_FILE = fileURLToPath(new URL('../seed-us002.sql', import.m
  * column ... because other objects depend on it"), exactly as it would in the app. Dropping the views first is
  * the least that makes it run; it does not recreate them (so (a) also ends with three views fewer than (b)).
  */
-export const SEED_PRELUDE = 'DROP VIEW IF EXISTS training_sessions_calendar, trainer_session_history, member_session_history;';
+export const SEED_PRELUDE =
+  'DROP VIEW IF EXISTS training_sessions_calendar, trainer_session_history, member_session_history;';
 
 export interface BenchEvent {
   /** Bench-clock ms. */
@@ -44,7 +45,8 @@ export interface ContestantRun {
  */
 async function runSeed(url: string, origin: number): Promise<ContestantRun> {
   const events: BenchEvent[] = [];
-  const ev = (event: string, extra: Record<string, unknown> = {}) => events.push({ t: performance.now() - origin, event, ...extra });
+  const ev = (event: string, extra: Record<string, unknown> = {}) =>
+    events.push({ t: performance.now() - origin, event, ...extra });
   const sql = fs.readFileSync(SEED_SQL_FILE, 'utf8');
   const t0 = performance.now();
   const c = await connectClient(url, CONTESTANTS.a.app);
@@ -63,7 +65,14 @@ async function runSeed(url: string, origin: number): Promise<ContestantRun> {
     await c.query('ROLLBACK').catch(() => {});
     const end = performance.now();
     ev('failed', { error: (e as Error).message });
-    return { ok: false, error: (e as Error).message, start: t0 - origin, end: end - origin, durationMs: end - t0, events };
+    return {
+      ok: false,
+      error: (e as Error).message,
+      start: t0 - origin,
+      end: end - origin,
+      durationMs: end - t0,
+      events,
+    };
   } finally {
     await c.end().catch(() => {});
   }
@@ -81,7 +90,14 @@ async function runMigrator(url: string, origin: number, signal: AbortSignal): Pr
   } catch (e) {
     const end = performance.now();
     const err = e as Error & { hint?: string };
-    return { ok: false, error: `${err.message}${err.hint ? ` (${err.hint})` : ''}`, start: t0 - origin, end: end - origin, durationMs: end - t0, events };
+    return {
+      ok: false,
+      error: `${err.message}${err.hint ? ` (${err.hint})` : ''}`,
+      start: t0 - origin,
+      end: end - origin,
+      durationMs: end - t0,
+      events,
+    };
   }
 }
 
@@ -89,12 +105,20 @@ async function runMigrator(url: string, origin: number, signal: AbortSignal): Pr
  * Runs one contestant. When `signal` aborts (the bench's time bound), the statement the contestant is running
  * is cancelled with pg_cancel_backend, so that the run ends: (a) rolls back, (b) stops as its CLI does.
  */
-export async function runContestant(id: ContestantId, url: string, origin: number, signal: AbortSignal): Promise<ContestantRun> {
+export async function runContestant(
+  id: ContestantId,
+  url: string,
+  origin: number,
+  signal: AbortSignal,
+): Promise<ContestantRun> {
   const onAbort = () => {
     void (async () => {
       const k = await connectClient(url, 'bench-cancel');
       await k
-        .query('SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [CONTESTANTS[id].app])
+        .query(
+          'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
+          [CONTESTANTS[id].app],
+        )
         .catch(() => {});
       await k.end().catch(() => {});
     })().catch(() => {});

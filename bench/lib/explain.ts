@@ -40,7 +40,8 @@ export interface ExplainReport {
 
 function indexesOf(plan: string): string[] {
   const out = new Set<string>();
-  for (const m of plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\S+)/g)) out.add(m[1]!);
+  for (const m of plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\S+)/g))
+    out.add(m[1]!);
   return [...out];
 }
 
@@ -49,7 +50,13 @@ function execMs(plan: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-async function explain(c: pg.Client, name: string, sql: string, params: string[], prefix = 'EXPLAIN (ANALYZE, BUFFERS)'): Promise<PlanCheck> {
+async function explain(
+  c: pg.Client,
+  name: string,
+  sql: string,
+  params: string[],
+  prefix = 'EXPLAIN (ANALYZE, BUFFERS)',
+): Promise<PlanCheck> {
   const { rows } = await c.query<{ 'QUERY PLAN': string }>(`${prefix} ${sql}`, params);
   const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
   const trig = /Trigger for constraint \S+: time=([\d.]+) calls=\d+/.exec(plan);
@@ -203,12 +210,17 @@ export async function explainSuite(
   try {
     // The refused DELETEs below would write 3 log lines each to the server log; keep it readable.
     await c.query(`SET log_min_messages = 'fatal'`).catch(() => {});
-    const machines = (await c.query<{ id: string; machine_number: number }>(`SELECT id, machine_number FROM machines ORDER BY machine_number`)).rows;
+    const machines = (
+      await c.query<{ id: string; machine_number: number }>(
+        `SELECT id, machine_number FROM machines ORDER BY machine_number`,
+      )
+    ).rows;
     const mid = (n: number) => machines.find((m) => m.machine_number === n)!.id;
     await c.query('ANALYZE training_sessions');
     const counts = await machineCounts(c);
     const emptyMachine = counts.find((m) => m.sessions === 0)?.machine_number;
-    if (emptyMachine === undefined) throw new Error(`every machine has sessions (${JSON.stringify(counts)}); the RESTRICT check needs an empty one`);
+    if (emptyMachine === undefined)
+      throw new Error(`every machine has sessions (${JSON.stringify(counts)}); the RESTRICT check needs an empty one`);
     const fullMachine = [...counts].sort((a, b) => b.sessions - a.sessions)[0]!.machine_number;
     const plans: PlanCheck[] = [];
     const latencies: LatencyCheck[] = [];
@@ -216,25 +228,67 @@ export async function explainSuite(
     // 2. RESTRICT
     await c.query('BEGIN');
     try {
-      plans.push(await explain(c, `restrict: DELETE machine ${emptyMachine} (no sessions), rolled back`, DELETE_SQL, [mid(emptyMachine)]));
-      plans.push(await explain(c, `restrict: RI query, machine ${emptyMachine} (no sessions), custom plan`, RI_SQL, [mid(emptyMachine)]));
+      plans.push(
+        await explain(c, `restrict: DELETE machine ${emptyMachine} (no sessions), rolled back`, DELETE_SQL, [
+          mid(emptyMachine),
+        ]),
+      );
+      plans.push(
+        await explain(c, `restrict: RI query, machine ${emptyMachine} (no sessions), custom plan`, RI_SQL, [
+          mid(emptyMachine),
+        ]),
+      );
       await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
       await c.query(`PREPARE bench_ri(uuid) AS ${RI_SQL}`);
-      plans.push(await explain(c, `restrict: RI query, machine ${emptyMachine} (no sessions), generic plan`, `EXECUTE bench_ri('${mid(emptyMachine)}')`, []));
+      plans.push(
+        await explain(
+          c,
+          `restrict: RI query, machine ${emptyMachine} (no sessions), generic plan`,
+          `EXECUTE bench_ri('${mid(emptyMachine)}')`,
+          [],
+        ),
+      );
       // Plain EXPLAIN for a machine that has sessions: ANALYZE would lock every one of its rows (the trigger
       // itself stops at the first row).
       plans.push(
-        await explain(c, `restrict: RI query, machine ${fullMachine} (${counts.find((m) => m.machine_number === fullMachine)!.sessions} sessions), generic plan, EXPLAIN only`, `EXECUTE bench_ri('${mid(fullMachine)}')`, [], 'EXPLAIN'),
+        await explain(
+          c,
+          `restrict: RI query, machine ${fullMachine} (${counts.find((m) => m.machine_number === fullMachine)!.sessions} sessions), generic plan, EXPLAIN only`,
+          `EXECUTE bench_ri('${mid(fullMachine)}')`,
+          [],
+          'EXPLAIN',
+        ),
       );
-      plans.push(await explain(c, `restrict: RI query, machine ${fullMachine}, custom plan, EXPLAIN only`, RI_SQL, [mid(fullMachine)], 'EXPLAIN'));
-      plans.push(await explain(c, `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)} (no sessions)`, BRIEF_RESTRICT_SQL, [mid(emptyMachine)]));
+      plans.push(
+        await explain(
+          c,
+          `restrict: RI query, machine ${fullMachine}, custom plan, EXPLAIN only`,
+          RI_SQL,
+          [mid(fullMachine)],
+          'EXPLAIN',
+        ),
+      );
+      plans.push(
+        await explain(
+          c,
+          `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)} (no sessions)`,
+          BRIEF_RESTRICT_SQL,
+          [mid(emptyMachine)],
+        ),
+      );
     } finally {
       await c.query('ROLLBACK');
       await c.query('DEALLOCATE ALL').catch(() => {});
     }
     for (const [label, m] of [
-      [`restrict: the RI trigger's own plan in DELETE machine ${emptyMachine} (no sessions), auto_explain`, emptyMachine],
-      [`restrict: the RI trigger's own plan in DELETE machine ${fullMachine} (has sessions), auto_explain`, fullMachine],
+      [
+        `restrict: the RI trigger's own plan in DELETE machine ${emptyMachine} (no sessions), auto_explain`,
+        emptyMachine,
+      ],
+      [
+        `restrict: the RI trigger's own plan in DELETE machine ${fullMachine} (has sessions), auto_explain`,
+        fullMachine,
+      ],
     ] as const) {
       const p = await restrictTriggerPlan(c, label, mid(m));
       if (p) plans.push(p);
@@ -242,32 +296,57 @@ export async function explainSuite(
     await c.query('BEGIN');
     try {
       latencies.push(
-        await timeRuns(`restrict: DELETE machine ${emptyMachine} (no sessions), in a savepoint rolled back`, DELETE_SQL, opts.runs, async () => {
-          await c.query('SAVEPOINT s');
-          const r = await c.query(DELETE_SQL, [mid(emptyMachine)]);
-          await c.query('ROLLBACK TO SAVEPOINT s');
-          return r.rowCount === 1 ? 'deleted 1 row (rolled back)' : `deleted ${r.rowCount}`;
-        }),
+        await timeRuns(
+          `restrict: DELETE machine ${emptyMachine} (no sessions), in a savepoint rolled back`,
+          DELETE_SQL,
+          opts.runs,
+          async () => {
+            await c.query('SAVEPOINT s');
+            const r = await c.query(DELETE_SQL, [mid(emptyMachine)]);
+            await c.query('ROLLBACK TO SAVEPOINT s');
+            return r.rowCount === 1 ? 'deleted 1 row (rolled back)' : `deleted ${r.rowCount}`;
+          },
+        ),
       );
     } finally {
       await c.query('ROLLBACK');
     }
     latencies.push(
-      await timeRuns(`restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)}`, BRIEF_RESTRICT_SQL, opts.runs, async () => {
-        const r = await c.query(BRIEF_RESTRICT_SQL, [mid(emptyMachine)]);
-        return `${r.rowCount} row(s)`;
-      }),
+      await timeRuns(
+        `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)}`,
+        BRIEF_RESTRICT_SQL,
+        opts.runs,
+        async () => {
+          const r = await c.query(BRIEF_RESTRICT_SQL, [mid(emptyMachine)]);
+          return `${r.rowCount} row(s)`;
+        },
+      ),
     );
-    latencies.push(await timeRefusedDelete(c, `restrict: DELETE machine ${fullMachine} (has sessions), refused`, mid(fullMachine), opts.runs));
+    latencies.push(
+      await timeRefusedDelete(
+        c,
+        `restrict: DELETE machine ${fullMachine} (has sessions), refused`,
+        mid(fullMachine),
+        opts.runs,
+      ),
+    );
 
     // 3. reassign
-    const reassign = { done: false, rows: 0, ms: 0, vacuumMs: 0, how: 'not done: every old session stays on Machine 1' };
+    const reassign = {
+      done: false,
+      rows: 0,
+      ms: 0,
+      vacuumMs: 0,
+      how: 'not done: every old session stays on Machine 1',
+    };
     let countsAfter: ExplainReport['machineCountsAfterReassign'] = null;
     if (opts.reassign) {
       const t0 = performance.now();
       await c.query(`SET gym.preserve_updated_at = 'on'`);
       await c.query(`SET synchronous_commit = off`);
-      const { rows: pr } = await c.query<{ pages: string }>(`SELECT pg_relation_size('training_sessions') / current_setting('block_size')::bigint AS pages`);
+      const { rows: pr } = await c.query<{ pages: string }>(
+        `SELECT pg_relation_size('training_sessions') / current_setting('block_size')::bigint AS pages`,
+      );
       const pages = Number(pr[0]!.pages);
       const step = 2048;
       for (let from = 0, i = 0; from < pages && i < 1_000_000; from += step, i++) {
@@ -280,7 +359,10 @@ export async function explainSuite(
           [from, from + step],
         );
         reassign.rows += r.rowCount ?? 0;
-        if ((i + 1) % 25 === 0) opts.log(`    reassign: pages ${Math.min(from + step, pages)}/${pages}, ${reassign.rows.toLocaleString('en-US')} rows moved`);
+        if ((i + 1) % 25 === 0)
+          opts.log(
+            `    reassign: pages ${Math.min(from + step, pages)}/${pages}, ${reassign.rows.toLocaleString('en-US')} rows moved`,
+          );
       }
       await c.query(`RESET gym.preserve_updated_at`);
       await c.query(`RESET synchronous_commit`);
@@ -298,31 +380,69 @@ export async function explainSuite(
     const calMachine = opts.reassign ? 2 : 1;
     const week = { machine: calMachine, from: '2025-03-03T00:00:00Z', to: '2025-03-10T00:00:00Z' };
     const calParams = [mid(calMachine), week.from, week.to];
-    plans.push(await explain(c, `calendar: machine ${calMachine}, week of ${week.from.slice(0, 10)}`, CALENDAR_SQL, calParams));
+    plans.push(
+      await explain(c, `calendar: machine ${calMachine}, week of ${week.from.slice(0, 10)}`, CALENDAR_SQL, calParams),
+    );
     let calRows = 0;
     latencies.push(
-      await timeRuns(`calendar: machine ${calMachine}, one week, ORDER BY scheduled_start`, CALENDAR_SQL, opts.runs, async () => {
-        const r = await c.query(CALENDAR_SQL, calParams);
-        calRows = r.rowCount ?? 0;
-        return 'ok';
-      }),
+      await timeRuns(
+        `calendar: machine ${calMachine}, one week, ORDER BY scheduled_start`,
+        CALENDAR_SQL,
+        opts.runs,
+        async () => {
+          const r = await c.query(CALENDAR_SQL, calParams);
+          calRows = r.rowCount ?? 0;
+          return 'ok';
+        },
+      ),
     );
     latencies[latencies.length - 1]!.outcome = `ok, ${calRows} rows`;
     if (opts.reassign) {
       await c.query('BEGIN');
       try {
-        plans.push(await explain(c, `restrict: RI query, machine ${calMachine} (has sessions after reassign), custom plan, EXPLAIN only`, RI_SQL, [mid(calMachine)], 'EXPLAIN'));
-        plans.push(await explain(c, `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${calMachine}`)} (has sessions after reassign)`, BRIEF_RESTRICT_SQL, [mid(calMachine)]));
+        plans.push(
+          await explain(
+            c,
+            `restrict: RI query, machine ${calMachine} (has sessions after reassign), custom plan, EXPLAIN only`,
+            RI_SQL,
+            [mid(calMachine)],
+            'EXPLAIN',
+          ),
+        );
+        plans.push(
+          await explain(
+            c,
+            `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${calMachine}`)} (has sessions after reassign)`,
+            BRIEF_RESTRICT_SQL,
+            [mid(calMachine)],
+          ),
+        );
       } finally {
         await c.query('ROLLBACK');
       }
-      const p = await restrictTriggerPlan(c, `restrict: the RI trigger's own plan in DELETE machine ${calMachine} (has sessions after reassign), auto_explain`, mid(calMachine));
+      const p = await restrictTriggerPlan(
+        c,
+        `restrict: the RI trigger's own plan in DELETE machine ${calMachine} (has sessions after reassign), auto_explain`,
+        mid(calMachine),
+      );
       if (p) plans.push(p);
       latencies.push(
-        await timeRefusedDelete(c, `restrict: DELETE machine ${calMachine} (has sessions after reassign), refused`, mid(calMachine), opts.runs),
+        await timeRefusedDelete(
+          c,
+          `restrict: DELETE machine ${calMachine} (has sessions after reassign), refused`,
+          mid(calMachine),
+          opts.runs,
+        ),
       );
     }
-    return { machineCounts: counts, machineCountsAfterReassign: countsAfter, reassign, calendarWeek: week, plans, latencies };
+    return {
+      machineCounts: counts,
+      machineCountsAfterReassign: countsAfter,
+      reassign,
+      calendarWeek: week,
+      plans,
+      latencies,
+    };
   } finally {
     await c.end().catch(() => {});
   }

@@ -113,7 +113,9 @@ export async function loadOldSchema(client: pg.Client, opts: LoadOptions): Promi
     loaded += n;
     if (opts.rows > opts.chunk) {
       const s = (performance.now() - chunkStarted) / 1000;
-      opts.log(`    sessions ${loaded.toLocaleString('en-US')}/${opts.rows.toLocaleString('en-US')} (${Math.round(loaded / s).toLocaleString('en-US')} rows/s)`);
+      opts.log(
+        `    sessions ${loaded.toLocaleString('en-US')}/${opts.rows.toLocaleString('en-US')} (${Math.round(loaded / s).toLocaleString('en-US')} rows/s)`,
+      );
     }
   }
 
@@ -138,7 +140,13 @@ export async function loadOldSchema(client: pg.Client, opts: LoadOptions): Promi
   const vacuumMs = performance.now() - v0;
   await client.query(`RESET synchronous_commit`);
 
-  const { rows } = await client.query<{ sessions: string; tbl: string; total: string; trainers: string; members: string }>(
+  const { rows } = await client.query<{
+    sessions: string;
+    tbl: string;
+    total: string;
+    trainers: string;
+    members: string;
+  }>(
     `SELECT (SELECT count(*) FROM training_sessions) AS sessions,
             pg_relation_size('training_sessions') AS tbl,
             pg_total_relation_size('training_sessions') AS total,

@@ -148,7 +148,13 @@ export class LockSampler {
         if (this.stopped) break;
         const t = performance.now() - this.origin;
         try {
-          const { rows } = await c.query<{ locks: LockRow[] | null; act: ActRow[] | null; others: number; ckpt: number; probe: { pid: number; wait: string }[] | null }>(
+          const { rows } = await c.query<{
+            locks: LockRow[] | null;
+            act: ActRow[] | null;
+            others: number;
+            ckpt: number;
+            probe: { pid: number; wait: string }[] | null;
+          }>(
             `SELECT
                (SELECT json_agg(json_build_object(
                          'pid', l.pid, 'mode', l.mode, 'granted', l.granted,
@@ -199,7 +205,15 @@ export class LockSampler {
         const key = `${l.pid}|${l.granted}|${oneLineSql(l.query, 400)}`;
         const cur = this.ae.get(key);
         if (cur) cur.lastSeen = t;
-        else this.ae.set(key, { pid: l.pid, app: l.app ?? '?', granted: l.granted, firstSeen: t, lastSeen: t, query: oneLineSql(l.query, 400) });
+        else
+          this.ae.set(key, {
+            pid: l.pid,
+            app: l.app ?? '?',
+            granted: l.granted,
+            firstSeen: t,
+            lastSeen: t,
+            query: oneLineSql(l.query, 400),
+          });
       }
       if (l.granted) continue;
       const key = `${l.pid}|${l.mode}|${l.waitstart ?? 'pending'}`;
@@ -213,7 +227,16 @@ export class LockSampler {
           this.waits.set(key, pending);
           w = pending;
         } else {
-          w = { pid: l.pid, app: l.app ?? '?', mode: l.mode, firstSeen: t, lastSeen: t, maxWaitMs: 0, underAccessExclusive: false, blockers: [] };
+          w = {
+            pid: l.pid,
+            app: l.app ?? '?',
+            mode: l.mode,
+            firstSeen: t,
+            lastSeen: t,
+            maxWaitMs: 0,
+            underAccessExclusive: false,
+            blockers: [],
+          };
           this.waits.set(key, w);
         }
       }
@@ -231,7 +254,14 @@ export class LockSampler {
       const sig = `${a.state}|${a.wait}|${a.query_start}|${a.query?.length}`;
       if (this.lastStmt.get(a.pid) === sig) continue;
       this.lastStmt.set(a.pid, sig);
-      this.timeline.push({ t, pid: a.pid, app: a.app, state: a.state ?? '?', wait: a.wait, query: oneLineSql(a.query, 160) });
+      this.timeline.push({
+        t,
+        pid: a.pid,
+        app: a.app,
+        state: a.state ?? '?',
+        wait: a.wait,
+        query: oneLineSql(a.query, 160),
+      });
     }
   }
 
@@ -254,7 +284,11 @@ export class LockSampler {
       accessExclusive: [...this.ae.values()].sort((a, b) => a.firstSeen - b.firstSeen),
       timeline: this.timeline,
       probeWaits: this.probeWaits,
-      interference: { otherActiveBackendsMax: this.othersMax, samplesWithOtherActive: this.othersSamples, samplesCheckpointerBusy: this.checkpointerBusySamples },
+      interference: {
+        otherActiveBackendsMax: this.othersMax,
+        samplesWithOtherActive: this.othersSamples,
+        samplesCheckpointerBusy: this.checkpointerBusySamples,
+      },
     };
   }
 }

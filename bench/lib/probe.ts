@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { connectClient } from './server';
 import { DATA_DAYS, DATA_FROM } from './load';
+import { connectClient } from './server';
 
 export type ProbeKind = 'read' | 'insert' | 'update';
 
@@ -124,7 +124,9 @@ export class Probe {
       this.pids[kind] = rows[0]!.pid;
     }
     const c = this.clients[0]!;
-    const { rows: cnt } = await c.query<{ n: string }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'training_sessions'::regclass`);
+    const { rows: cnt } = await c.query<{ n: string }>(
+      `SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'training_sessions'::regclass`,
+    );
     const total = Math.max(1, Number(cnt[0]!.n));
     const pct = Math.min(100, ((this.opts.idSample * 1.5) / total) * 100);
     const { rows: ids } = await c.query<{ id: string }>(
@@ -132,8 +134,12 @@ export class Probe {
     );
     this.ids = ids.map((r) => r.id);
     if (this.ids.length === 0) throw new Error('the probe found no training sessions to read');
-    this.trainers = (await c.query<{ id: string }>(`SELECT id FROM trainers WHERE status = 'active' ORDER BY email`)).rows.map((r) => r.id);
-    this.machines = (await c.query<{ id: string }>(`SELECT id FROM machines ORDER BY machine_number`)).rows.map((r) => r.id);
+    this.trainers = (
+      await c.query<{ id: string }>(`SELECT id FROM trainers WHERE status = 'active' ORDER BY email`)
+    ).rows.map((r) => r.id);
+    this.machines = (await c.query<{ id: string }>(`SELECT id FROM machines ORDER BY machine_number`)).rows.map(
+      (r) => r.id,
+    );
     await this.refreshShape(c, 'initial');
   }
 
@@ -157,7 +163,13 @@ export class Probe {
     return list[Math.floor(Math.random() * list.length)]!;
   }
 
-  private async timed(kind: ProbeKind, c: pg.Client, text: string, values: unknown[], extra: Partial<ProbeSample> = {}) {
+  private async timed(
+    kind: ProbeKind,
+    c: pg.Client,
+    text: string,
+    values: unknown[],
+    extra: Partial<ProbeSample> = {},
+  ) {
     const t0 = performance.now();
     try {
       const res = await c.query(text, values);
@@ -165,7 +177,15 @@ export class Probe {
       return { res, err: null as null | { code?: string; message?: string } };
     } catch (e) {
       const err = e as { code?: string; message?: string };
-      this.samples.push({ t: t0 - this.opts.origin, kind, ms: performance.now() - t0, ok: false, code: err.code, error: err.message, ...extra });
+      this.samples.push({
+        t: t0 - this.opts.origin,
+        kind,
+        ms: performance.now() - t0,
+        ok: false,
+        code: err.code,
+        error: err.message,
+        ...extra,
+      });
       return { res: null, err };
     }
   }
@@ -182,10 +202,21 @@ export class Probe {
   };
 
   private insertOnce(retry: boolean) {
-    const start = new Date(Date.parse(DATA_FROM) + Math.floor(Math.random() * DATA_DAYS) * 86_400_000 + (6 + Math.floor(Math.random() * 14)) * 3_600_000);
+    const start = new Date(
+      Date.parse(DATA_FROM) +
+        Math.floor(Math.random() * DATA_DAYS) * 86_400_000 +
+        (6 + Math.floor(Math.random() * 14)) * 3_600_000,
+    );
     const end = new Date(start.getTime() + 3_600_000);
     const cols = ['trainer_id', 'scheduled_start', 'scheduled_end', 'status', 'session_type', 'notes'];
-    const values: unknown[] = [this.pick(this.trainers), start.toISOString(), end.toISOString(), 'scheduled', 'personal', `probe insert ${++this.seq}`];
+    const values: unknown[] = [
+      this.pick(this.trainers),
+      start.toISOString(),
+      end.toISOString(),
+      'scheduled',
+      'personal',
+      `probe insert ${++this.seq}`,
+    ];
     const withMachine = this.shape.hasMachineId;
     if (withMachine) {
       // Machine 1, like every old session: Machines 2 and 3 stay empty for the RESTRICT check afterwards.
@@ -210,14 +241,21 @@ export class Probe {
     }
     const { res, err } = await this.insertOnce(false);
     if (res) {
-      this.setShape(res.fields.some((f) => f.name === 'machine_id'), 'RETURNING *');
+      this.setShape(
+        res.fields.some((f) => f.name === 'machine_id'),
+        'RETURNING *',
+      );
       return;
     }
     // 42703: a column we name no longer exists; 23502: machine_id is NOT NULL now and we did not give it.
     if (err && (err.code === '42703' || err.code === '23502')) {
       await this.refreshShape(c, `after ${err.code}`).catch(() => {});
       const again = await this.insertOnce(true);
-      if (again.res) this.setShape(again.res.fields.some((f) => f.name === 'machine_id'), 'RETURNING * (retry)');
+      if (again.res)
+        this.setShape(
+          again.res.fields.some((f) => f.name === 'machine_id'),
+          'RETURNING * (retry)',
+        );
     }
   };
 

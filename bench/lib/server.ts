@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbedded, type EmbeddedServer } from '../../apps/migrator/src/index';
+import { type EmbeddedServer, startEmbedded } from '../../apps/migrator/src/index';
 
 /**
  * Where the bench databases live: the server named by DATABASE_URL, or an embedded PostgreSQL 15 started for
@@ -26,7 +26,11 @@ export function dbName(n: number): string {
 }
 
 export async function connectClient(url: string, applicationName: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
   // A dropped connection must surface as a failed query, not as an unhandled 'error' event.
   client.on('error', () => {});
   await client.connect();

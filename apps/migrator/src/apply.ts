@@ -49,8 +49,13 @@ export async function applyMigration(client: pg.Client, run: MigrationRun, setti
  * that a rollback refused halfway (0002's, when a session has no trainer) leaves the ones before it undone
  * too, and the database exactly as it was. Each file still gets its own events and duration.
  */
-export async function applyInOneTransaction(client: pg.Client, runs: MigrationRun[], settings: ApplySettings): Promise<number[]> {
-  if (runs.some((r) => !r.transactional)) throw new Error('applyInOneTransaction: every migration must be transactional');
+export async function applyInOneTransaction(
+  client: pg.Client,
+  runs: MigrationRun[],
+  settings: ApplySettings,
+): Promise<number[]> {
+  if (runs.some((r) => !r.transactional))
+    throw new Error('applyInOneTransaction: every migration must be transactional');
   return applyInOneGo(client, runs, settings);
 }
 
@@ -76,7 +81,13 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
       for (current = 0; current < runs.length; current++) {
         const run = runs[current]!;
         const started = Date.now();
-        settings.reporter({ event: 'migration_start', tag: run.tag, direction: run.direction, transactional: run.transactional, attempt });
+        settings.reporter({
+          event: 'migration_start',
+          tag: run.tag,
+          direction: run.direction,
+          transactional: run.transactional,
+          attempt,
+        });
         for (index = transactional ? 0 : resumeAt; index < run.statements.length; index++) {
           if (settings.signal?.aborted) throw interrupted(runs, current, index);
           if (!transactional && client.getTransactionStatus() === 'I') safePoint = index;
@@ -93,7 +104,14 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
         durations.push(Date.now() - started);
       }
       if (transactional) await client.query('COMMIT');
-      runs.forEach((run, i) => settings.reporter({ event: 'migration_done', tag: run.tag, direction: run.direction, durationMs: durations[i]! }));
+      for (const [i, run] of runs.entries()) {
+        settings.reporter({
+          event: 'migration_done',
+          tag: run.tag,
+          direction: run.direction,
+          durationMs: durations[i]!,
+        });
+      }
       return durations;
     } catch (err) {
       // Leaves no transaction open, including one a no-transaction file began with BEGIN itself (and only
@@ -125,7 +143,9 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
  */
 export function isConcurrentIndexStatement(sql: string): boolean {
   const code = sql.replace(/--[^\n]*/g, '').trim();
-  return /^(CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\s+(\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\s+CONCURRENTLY)\b/i.test(code);
+  return /^(CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\s+(\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\s+CONCURRENTLY)\b/i.test(
+    code,
+  );
 }
 
 function interrupted(runs: MigrationRun[], current: number, index: number): InterruptedError {
@@ -147,13 +167,20 @@ function interrupted(runs: MigrationRun[], current: number, index: number): Inte
       );
 }
 
-function failure(runs: MigrationRun[], current: number, index: number, err: unknown, attempt: number): MigrationFailedError {
+function failure(
+  runs: MigrationRun[],
+  current: number,
+  index: number,
+  err: unknown,
+  attempt: number,
+): MigrationFailedError {
   const run = runs[Math.min(current, runs.length - 1)]!;
   const state = sqlStateOf(err);
   const pgErr = err as { message?: string; hint?: string; detail?: string };
   const where = index < run.statements.length ? ` at statement ${index + 1} of ${run.statements.length}` : '';
   const verb = run.direction === 'up' ? 'migration' : 'rollback';
-  const lockHint = state === LOCK_NOT_AVAILABLE ? ` after ${attempt} attempt${attempt === 1 ? '' : 's'} (lock_timeout)` : '';
+  const lockHint =
+    state === LOCK_NOT_AVAILABLE ? ` after ${attempt} attempt${attempt === 1 ? '' : 's'} (lock_timeout)` : '';
   const fallbackHint = !run.transactional
     ? 'Statements before this one stay applied and each is safe to repeat; fix the cause and run again.'
     : runs.length > 1
@@ -164,7 +191,15 @@ function failure(runs: MigrationRun[], current: number, index: number, err: unkn
       ? 'A long-running transaction holds a lock on the table; end it (see pg_stat_activity) or raise --lock-timeout, then run again.'
       : (pgErr.hint ?? fallbackHint);
   const sqlState = state ? ` [SQLSTATE ${state}]` : '';
-  const undone = run.transactional && runs.length > 1 ? ` (so ${runs.filter((r) => r !== run).map((r) => r.tag).join(', ')} ${runs.length > 2 ? 'are' : 'is'} not ${run.direction === 'up' ? 'applied' : 'rolled back'} either)` : '';
+  const undone =
+    run.transactional && runs.length > 1
+      ? ` (so ${runs
+          .filter((r) => r !== run)
+          .map((r) => r.tag)
+          .join(
+            ', ',
+          )} ${runs.length > 2 ? 'are' : 'is'} not ${run.direction === 'up' ? 'applied' : 'rolled back'} either)`
+      : '';
   return new MigrationFailedError(
     run.tag,
     `${verb} ${run.tag} failed${where}${lockHint}: ${oneLine(pgErr.message ?? String(err))}${sqlState}${undone}`,

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
 import { createRenderer, formatMs } from './events';
-import { defaults, migrate, rollback, status, type RunOptions } from './run';
+import { defaults, migrate, type RunOptions, rollback, status } from './run';
 import { makeRedactor, redactUrl } from './url';
 
 const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
@@ -29,14 +29,16 @@ exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed
 function duration(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
-  if (!m) throw new UsageError(`--${name} takes a duration like 500ms, 2s or 1m, not "${raw}"`, 'See gym-migrate --help.');
+  if (!m)
+    throw new UsageError(`--${name} takes a duration like 500ms, 2s or 1m, not "${raw}"`, 'See gym-migrate --help.');
   const n = Number(m[1]);
   return Math.round(m[2] === 'ms' || m[2] === undefined ? n : m[2] === 's' ? n * 1000 : n * 60_000);
 }
 
 function count(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} takes a whole number, not "${raw}"`, 'See gym-migrate --help.');
+  if (!/^\d+$/.test(raw))
+    throw new UsageError(`--${name} takes a whole number, not "${raw}"`, 'See gym-migrate --help.');
   return Number(raw);
 }
 
@@ -82,9 +84,13 @@ async function main(argv: string[]): Promise<number> {
     }
     const command = positionals[0];
     if (command !== 'migrate' && command !== 'rollback' && command !== 'status') {
-      throw new UsageError(command ? `unknown command "${command}"` : 'no command given', 'Use migrate, rollback or status (gym-migrate --help).');
+      throw new UsageError(
+        command ? `unknown command "${command}"` : 'no command given',
+        'Use migrate, rollback or status (gym-migrate --help).',
+      );
     }
-    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
+    if (positionals.length > 1)
+      throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
     let url = values.url ?? process.env.DATABASE_URL;
     redact = makeRedactor(safePassword(url));
     reporter = createRenderer({ json, redact, write: out });
@@ -138,7 +144,8 @@ async function importEmbedded(): Promise<typeof import('./embedded')> {
   const before = new Map(EXIT_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const mod = await import('./embedded');
   for (const s of EXIT_SIGNALS) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.off(s, listener as () => void);
+    for (const listener of process.listeners(s))
+      if (!before.get(s)!.has(listener)) process.off(s, listener as () => void);
   }
   return mod;
 }
@@ -163,7 +170,10 @@ function printStatus(
 ): void {
   if (json) {
     for (const r of result.rows) out(redact(JSON.stringify({ event: 'status', ...r })));
-    for (const u of result.unknown) out(redact(JSON.stringify({ event: 'status', tag: null, state: 'unknown', hash: u.hash, createdAt: u.createdAt })));
+    for (const u of result.unknown)
+      out(
+        redact(JSON.stringify({ event: 'status', tag: null, state: 'unknown', hash: u.hash, createdAt: u.createdAt })),
+      );
     return;
   }
   const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
@@ -175,7 +185,9 @@ function printStatus(
   for (const u of result.unknown) out(`${'(not in journal)'.padEnd(width)}  unknown   hash ${u.hash.slice(0, 12)}…`);
   const pending = result.rows.filter((r) => r.state === 'pending').length;
   const edited = result.rows.filter((r) => r.state === 'edited').length;
-  out(`${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`);
+  out(
+    `${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
+  );
 }
 
 /** The one place errors become text: a single line, what is wrong and what to do, no password. */
@@ -183,9 +195,13 @@ function report(err: unknown, json: boolean, redact: (s: string) => string): num
   const known = err instanceof MigratorError ? err : undefined;
   const exitCode = known?.exitCode ?? ExitCode.migrationFailed;
   const message = (known?.message ?? (err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
-  const hint = (known?.hint ?? 'This is unexpected; run again with --json and report the output.').replace(/\s+/g, ' ').trim();
+  const hint = (known?.hint ?? 'This is unexpected; run again with --json and report the output.')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (json) {
-    process.stdout.write(`${redact(JSON.stringify({ ts: new Date().toISOString(), event: 'error', kind: known?.kind ?? 'internal', exitCode, message, hint }))}\n`);
+    process.stdout.write(
+      `${redact(JSON.stringify({ ts: new Date().toISOString(), event: 'error', kind: known?.kind ?? 'internal', exitCode, message, hint }))}\n`,
+    );
   } else {
     const label = err instanceof InterruptedError ? 'stopped' : 'error';
     process.stderr.write(`${redact(`gym-migrate: ${label}: ${message}. ${hint}`)}\n`);

@@ -23,12 +23,26 @@ export interface ConnectOptions {
 export const CLIENT_CONNECTION_CHECK_INTERVAL_MS = 1000;
 
 function stopped(): InterruptedError {
-  return new InterruptedError('stopped by a signal while waiting for the server', 'Nothing was changed; run the migrator again.');
+  return new InterruptedError(
+    'stopped by a signal while waiting for the server',
+    'Nothing was changed; run the migrator again.',
+  );
 }
 
 // Worth waiting for: the server is starting, restarting, or not listening yet. Anything else (a wrong
 // password, a missing database) will not fix itself, so it fails at once.
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE', '57P03', '53300']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P03',
+  '53300',
+]);
 
 function isTimeout(err: unknown): boolean {
   return /timeout/i.test(String((err as Error)?.message ?? ''));
@@ -36,7 +50,11 @@ function isTimeout(err: unknown): boolean {
 
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return (code !== undefined && TRANSIENT_CODES.has(code)) || isTimeout(err) || /Connection terminated unexpectedly/i.test(String((err as Error)?.message));
+  return (
+    (code !== undefined && TRANSIENT_CODES.has(code)) ||
+    isTimeout(err) ||
+    /Connection terminated unexpectedly/i.test(String((err as Error)?.message))
+  );
 }
 
 function toConnectionError(err: unknown, url: URL, opts: ConnectOptions, elapsedMs: number): ConnectionError {

@@ -38,7 +38,11 @@ function reachableDataDir(dataDir: string): string {
   if (process.getuid?.() !== 0 || traversableByOthers(dataDir)) return dataDir;
   if (fs.existsSync(dataDir) && fs.lstatSync(dataDir).isSymbolicLink()) return fs.realpathSync(dataDir);
   if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) return dataDir;
-  const real = path.join(os.tmpdir(), `gym-db-embedded-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`, 'pg');
+  const real = path.join(
+    os.tmpdir(),
+    `gym-db-embedded-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`,
+    'pg',
+  );
   fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
   fs.chmodSync(path.dirname(real), 0o755);
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -63,7 +67,9 @@ export async function freePort(): Promise<number> {
  * `persistent: false` deletes the data folder on stop (the test harness); `fast` trades durability for
  * speed (fsync off), which only tests and benchmarks want.
  */
-export async function startEmbedded(opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number } = {}): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number } = {},
+): Promise<EmbeddedServer> {
   const dataDir = reachableDataDir(path.resolve(opts.dataDir ?? defaultEmbeddedDir));
   const port = opts.port ?? (await freePort());
   const fast = opts.fast ?? false;
@@ -78,8 +84,10 @@ export async function startEmbedded(opts: { dataDir?: string; persistent?: boole
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C', ...(fast ? ['--no-sync'] : [])],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
       ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: (m) => logs.push(String(m)),
@@ -93,7 +101,9 @@ export async function startEmbedded(opts: { dataDir?: string; persistent?: boole
     }
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start (data in ${dataDir}): ${(err as Error).message}\n${logs.slice(-10).join('')}`);
+    throw new Error(
+      `embedded PostgreSQL did not start (data in ${dataDir}): ${(err as Error).message}\n${logs.slice(-10).join('')}`,
+    );
   }
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {

@@ -46,7 +46,11 @@ export class LockWaitTimeoutError extends MigratorError {
 export class EditedMigrationError extends MigratorError {
   readonly exitCode = ExitCode.editedMigration;
   readonly kind = 'edited_migration';
-  constructor(readonly tags: string[], message: string, hint: string) {
+  constructor(
+    readonly tags: string[],
+    message: string,
+    hint: string,
+  ) {
     super(message, hint);
   }
 }

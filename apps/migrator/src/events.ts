@@ -79,7 +79,11 @@ export function formatMs(ms: number): string {
 }
 
 /** Renders events as text lines or JSON lines, through `redact`, onto `write`. */
-export function createRenderer(opts: { json: boolean; redact: (s: string) => string; write: (line: string) => void }): Reporter {
+export function createRenderer(opts: {
+  json: boolean;
+  redact: (s: string) => string;
+  write: (line: string) => void;
+}): Reporter {
   return (e) => {
     const line = opts.json ? JSON.stringify({ ts: new Date().toISOString(), ...e }) : human(e);
     if (line !== null) opts.write(opts.redact(line));

@@ -21,7 +21,9 @@ export async function acquireLock(
   const pollMs = opts.pollMs ?? 200;
   let lastReport = started;
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_LOCK_KEY]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+      MIGRATION_LOCK_KEY,
+    ]);
     const waitedMs = Date.now() - started;
     if (rows[0]?.locked) {
       opts.reporter({ event: 'lock_acquired', waitedMs });
@@ -30,7 +32,10 @@ export async function acquireLock(
       };
     }
     if (opts.signal?.aborted) {
-      throw new InterruptedError('stopped by a signal while waiting for the migration lock', 'Nothing was changed; run the migrator again.');
+      throw new InterruptedError(
+        'stopped by a signal while waiting for the migration lock',
+        'Nothing was changed; run the migrator again.',
+      );
     }
     if (waitedMs >= opts.waitMs) {
       const holder = await client
@@ -43,7 +48,9 @@ export async function acquireLock(
         )
         .then((r) => r.rows[0])
         .catch(() => undefined);
-      const who = holder ? ` (held by backend pid ${holder.pid}${holder.application_name ? `, ${holder.application_name}` : ''})` : '';
+      const who = holder
+        ? ` (held by backend pid ${holder.pid}${holder.application_name ? `, ${holder.application_name}` : ''})`
+        : '';
       throw new LockWaitTimeoutError(
         `another migrator held the migration lock for longer than ${Math.round(opts.waitMs / 1000)} s${who}`,
         'Let the other run finish and try again, or raise --lock-wait; nothing was changed.',

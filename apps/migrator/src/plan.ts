@@ -60,7 +60,9 @@ export function loadMigrations(migrationsFolder: string): LocalMigration[] {
 }
 
 export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
-  const { rows: exists } = await client.query<{ t: string | null }>(`SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`);
+  const { rows: exists } = await client.query<{ t: string | null }>(
+    `SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`,
+  );
   if (!exists[0]?.t) return [];
   const { rows: cols } = await client.query<{ present: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM information_schema.columns
@@ -70,7 +72,12 @@ export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
   const { rows } = await client.query<{ id: number; hash: string; created_at: string | null; applied_at: Date | null }>(
     `SELECT id, hash, created_at, ${appliedAt} AS applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
   );
-  return rows.map((r) => ({ id: r.id, hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at), appliedAt: r.applied_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    hash: r.hash,
+    createdAt: r.created_at === null ? null : Number(r.created_at),
+    appliedAt: r.applied_at,
+  }));
 }
 
 /**
@@ -78,7 +85,10 @@ export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
  * `when` it stores (Drizzle's own key), or failing that whose hash it stores. Nothing is decided by "newer
  * than the newest applied", so a migration merged late is pending, not skipped (drizzle-orm #5769).
  */
-export function reconcile(local: LocalMigration[], applied: AppliedRow[]): { states: MigrationState[]; unknown: AppliedRow[] } {
+export function reconcile(
+  local: LocalMigration[],
+  applied: AppliedRow[],
+): { states: MigrationState[]; unknown: AppliedRow[] } {
   const unmatched = new Set(applied);
   const states = local.map((migration): MigrationState => {
     const row =
@@ -95,12 +105,11 @@ export function reconcile(local: LocalMigration[], applied: AppliedRow[]): { sta
 export function resolveTarget(local: LocalMigration[], to: string | undefined): LocalMigration | undefined {
   if (to === undefined) return undefined;
   const wanted = to.replace(/\.sql$/, '');
-  const hit = local.find((m) => m.tag === wanted) ?? (/^\d+$/.test(wanted) ? local.find((m) => m.tag.startsWith(`${wanted}_`)) : undefined);
+  const hit =
+    local.find((m) => m.tag === wanted) ??
+    (/^\d+$/.test(wanted) ? local.find((m) => m.tag.startsWith(`${wanted}_`)) : undefined);
   if (!hit) {
-    throw new UsageError(
-      `unknown migration "${to}" for --to`,
-      `Use one of: ${local.map((m) => m.tag).join(', ')}.`,
-    );
+    throw new UsageError(`unknown migration "${to}" for --to`, `Use one of: ${local.map((m) => m.tag).join(', ')}.`);
   }
   return hit;
 }

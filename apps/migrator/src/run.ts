@@ -1,23 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { migrationsFolder as defaultMigrationsFolder, rollbackFolder as defaultRollbackFolder } from '@gym/db/migrations';
+import {
+  migrationsFolder as defaultMigrationsFolder,
+  rollbackFolder as defaultRollbackFolder,
+} from '@gym/db/migrations';
 import type pg from 'pg';
-import { applyInOneTransaction, applyMigration, type ApplySettings } from './apply';
+import { type ApplySettings, applyInOneTransaction, applyMigration } from './apply';
 import { connect } from './connect';
 import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors';
-import { noticeToEvent, silentReporter, type Reporter } from './events';
+import { noticeToEvent, type Reporter, silentReporter } from './events';
 import { acquireLock } from './lock';
 import {
+  type AppliedRow,
   isTransactional,
+  type LocalMigration,
   loadMigrations,
   MIGRATIONS_TABLE,
+  type MigrationState,
   readApplied,
   reconcile,
   resolveTarget,
   splitStatements,
-  type AppliedRow,
-  type LocalMigration,
-  type MigrationState,
 } from './plan';
 import { describeTarget, parseDatabaseUrl } from './url';
 
@@ -93,7 +96,11 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     reporter({ event: 'connected', target: describeTarget(url), serverVersion: rows[0]?.v ?? '?' });
     if (locked) {
-      release = await acquireLock(client, { waitMs: opts.lockWaitMs ?? defaults.lockWaitMs, reporter, signal: opts.signal });
+      release = await acquireLock(client, {
+        waitMs: opts.lockWaitMs ?? defaults.lockWaitMs,
+        reporter,
+        signal: opts.signal,
+      });
     }
     const { states, unknown } = reconcile(local, await readApplied(client));
     const settings: ApplySettings = {
@@ -127,7 +134,9 @@ async function ensureMigrationsTable(client: pg.Client): Promise<void> {
   // Drizzle's own table, plus an applied_at column with a default: drizzle's migrate() never names it,
   // so the table stays usable by both.
   await client.query('CREATE SCHEMA IF NOT EXISTS drizzle');
-  await client.query(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+  );
   await client.query(`ALTER TABLE ${MIGRATIONS_TABLE} ADD COLUMN IF NOT EXISTS applied_at timestamptz DEFAULT now()`);
 }
 
@@ -144,9 +153,14 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
   return withSession(opts, true, async ({ client, target, states, unknown, reporter, settings }) => {
     refuseEdited(states);
     for (const row of unknown) reporter({ event: 'unknown_applied', hash: row.hash, createdAt: row.createdAt });
-    const pending = states.filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx)).map((s) => s.migration);
+    const pending = states
+      .filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx))
+      .map((s) => s.migration);
     const applied = states.filter((s) => s.state !== 'pending');
-    const newest = applied.reduce<LocalMigration | undefined>((a, s) => (!a || s.migration.when > a.when ? s.migration : a), undefined);
+    const newest = applied.reduce<LocalMigration | undefined>(
+      (a, s) => (!a || s.migration.when > a.when ? s.migration : a),
+      undefined,
+    );
     for (const m of pending) {
       if (newest && m.when < newest.when) reporter({ event: 'out_of_order', tag: m.tag, newestApplied: newest.tag });
     }
@@ -157,11 +171,19 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
       reporter({ event: 'done', command: 'migrate', applied: [], durationMs: Date.now() - started });
       return { applied: [] };
     }
-    checkStop(opts.signal, [], pending.map((p) => p.tag));
+    checkStop(
+      opts.signal,
+      [],
+      pending.map((p) => p.tag),
+    );
     await ensureMigrationsTable(client);
     const done: string[] = [];
     for (const [i, m] of pending.entries()) {
-      checkStop(opts.signal, done, pending.slice(i).map((p) => p.tag));
+      checkStop(
+        opts.signal,
+        done,
+        pending.slice(i).map((p) => p.tag),
+      );
       await applyMigration(
         client,
         {
@@ -169,7 +191,10 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
           direction: 'up',
           statements: m.statements,
           transactional: m.transactional,
-          record: (c) => c.query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.when]).then(() => {}),
+          record: (c) =>
+            c
+              .query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.when])
+              .then(() => {}),
         },
         settings,
       );
@@ -183,7 +208,11 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
 function loadRollback(folder: string, tag: string): { statements: string[]; transactional: boolean } {
   const file = path.join(folder, `${tag}.sql`);
   if (!fs.existsSync(file)) {
-    throw new MigrationFailedError(tag, `there is no rollback file for ${tag} (${file})`, 'Write one before rolling this migration back; nothing was changed.');
+    throw new MigrationFailedError(
+      tag,
+      `there is no rollback file for ${tag} (${file})`,
+      'Write one before rolling this migration back; nothing was changed.',
+    );
   }
   const chunks = fs.readFileSync(file, 'utf8').split('--> statement-breakpoint');
   return { statements: splitStatements(chunks), transactional: isTransactional(chunks) };
@@ -213,17 +242,26 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
       direction: 'down' as const,
       statements: p.statements,
       transactional: p.transactional,
-      record: (c: pg.Client) => c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
+      record: (c: pg.Client) =>
+        c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
     }));
     const done: string[] = [];
     if (runs.length > 1 && runs.every((r) => r.transactional)) {
       // All or nothing: a rollback refused halfway must not leave the later migrations rolled back.
-      checkStop(opts.signal, done, runs.map((r) => r.tag));
+      checkStop(
+        opts.signal,
+        done,
+        runs.map((r) => r.tag),
+      );
       await applyInOneTransaction(client, runs, settings);
       done.push(...runs.map((r) => r.tag));
     } else {
       for (const [i, run] of runs.entries()) {
-        checkStop(opts.signal, done, runs.slice(i).map((r) => r.tag));
+        checkStop(
+          opts.signal,
+          done,
+          runs.slice(i).map((r) => r.tag),
+        );
         await applyMigration(client, run, settings);
         done.push(run.tag);
       }
@@ -236,7 +274,11 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
 /** Every migration in the journal with its state; edited ones are marked, not refused. Takes no lock. */
 export async function status(opts: RunOptions): Promise<{ rows: StatusRow[]; unknown: AppliedRow[] }> {
   return withSession(opts, false, async ({ states, unknown }) => ({
-    rows: states.map((s) => ({ tag: s.migration.tag, state: s.state, appliedAt: s.state === 'pending' ? null : s.row.appliedAt })),
+    rows: states.map((s) => ({
+      tag: s.migration.tag,
+      state: s.state,
+      appliedAt: s.state === 'pending' ? null : s.row.appliedAt,
+    })),
     unknown,
   }));
 }

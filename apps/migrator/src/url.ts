@@ -24,7 +24,10 @@ export function parseDatabaseUrl(raw: string | undefined): URL {
     );
   }
   if (!url.hostname && !url.searchParams.get('host')) {
-    throw new UsageError(`the database URL has no host: ${describeUnparsable(raw)}`, 'Use the form postgres://user:password@host:5432/db.');
+    throw new UsageError(
+      `the database URL has no host: ${describeUnparsable(raw)}`,
+      'Use the form postgres://user:password@host:5432/db.',
+    );
   }
   return url;
 }

@@ -4,11 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, withCredentials, withHostPort } from './harness/admin';
 import { runCli } from './harness/cli';
 import type { TestDatabase } from './harness/db';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { copyMigrations } from './harness/migrations-copy';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
+import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 import { waitFor } from './harness/wait';
 
@@ -35,7 +35,12 @@ async function expectUnchanged(db: TestDatabase, body: () => Promise<void>) {
 
 describe('connection and configuration errors', () => {
   it('a malformed URL: exit 2 and a one-line error that says so', async () => {
-    for (const url of ['postgres://gym:pw@127.0.0.1:notaport/gym', 'postgres//gym:pw@127.0.0.1/gym', 'mysql://gym:pw@127.0.0.1/gym', '']) {
+    for (const url of [
+      'postgres://gym:pw@127.0.0.1:notaport/gym',
+      'postgres//gym:pw@127.0.0.1/gym',
+      'mysql://gym:pw@127.0.0.1/gym',
+      '',
+    ]) {
       const r = await runCli(['migrate', '--connect-retry-for', '0'], { DATABASE_URL: url });
       const line = expectOneLineError(r, ExitCode.usage);
       expect(line).toMatch(url === '' ? /no database URL/ : /database URL (is malformed|has scheme "mysql")/);
@@ -44,7 +49,9 @@ describe('connection and configuration errors', () => {
     const json = await runCli(['migrate', '--json', '--url', 'postgres://gym:pw@127.0.0.1:notaport/gym']);
     expect(json.code).toBe(ExitCode.usage);
     expect(json.stderr).toBe('');
-    expect(eventsOf(parseJsonLines(json.stdout), 'error')).toEqual([expect.objectContaining({ kind: 'usage', exitCode: 2 })]);
+    expect(eventsOf(parseJsonLines(json.stdout), 'error')).toEqual([
+      expect.objectContaining({ kind: 'usage', exitCode: 2 }),
+    ]);
   });
 
   it('an unreachable host: retried for --connect-retry-for, then exit 5', async () => {
@@ -64,7 +71,13 @@ describe('connection and configuration errors', () => {
     await expectUnchanged(db, async () => {
       // Under trust authentication the user is refused for not existing, under password authentication for
       // its password: either way this is not worth retrying, so --connect-retry-for does not delay it.
-      const r = await runCli(['migrate', '--connect-retry-for', '60s', '--url', withCredentials(db.url, 'gym_no_such_user', 'wrong-password')]);
+      const r = await runCli([
+        'migrate',
+        '--connect-retry-for',
+        '60s',
+        '--url',
+        withCredentials(db.url, 'gym_no_such_user', 'wrong-password'),
+      ]);
       const line = expectOneLineError(r, ExitCode.connection);
       expect(line).toContain('authentication failed for user "gym_no_such_user"');
       expect(line).toMatch(/Check the user name and password/);
@@ -81,12 +94,19 @@ describe('connection and configuration errors', () => {
       socket.on('error', () => {});
       socket.on('close', () => sockets.delete(socket));
       socket.resume(); // read and ignore the startup message, so that the client's FIN is seen; never answer
-
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     try {
-      const r = await runCli(['migrate', '--connect-timeout', '500ms', '--connect-retry-for', '0', '--url', `postgres://gym:pw@127.0.0.1:${port}/gym`]);
+      const r = await runCli([
+        'migrate',
+        '--connect-timeout',
+        '500ms',
+        '--connect-retry-for',
+        '0',
+        '--url',
+        `postgres://gym:pw@127.0.0.1:${port}/gym`,
+      ]);
       const line = expectOneLineError(r, ExitCode.connection);
       expect(line).toContain(`127.0.0.1:${port}/gym accepted the connection but did not answer within 500 ms`);
       expect(accepted).toBe(1);
@@ -150,7 +170,11 @@ describe('refusals that leave the database unchanged', () => {
       const json = await runCli(['migrate', '--json', '--url', db.url]);
       expect(json.code).toBe(ExitCode.migrationFailed);
       expect(eventsOf(parseJsonLines(json.stdout), 'error')).toEqual([
-        expect.objectContaining({ kind: 'migration_failed', exitCode: 1, message: expect.stringContaining('Machine 1') }),
+        expect.objectContaining({
+          kind: 'migration_failed',
+          exitCode: 1,
+          message: expect.stringContaining('Machine 1'),
+        }),
       ]);
     });
   });
@@ -194,6 +218,14 @@ describe('the exit codes are the documented ones', () => {
   it('--help lists each of them', () => {
     expect(help).toContain('exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out');
     expect(help).toContain('4 edited migration, 5 cannot connect, 130 interrupted');
-    expect(ExitCode).toEqual({ ok: 0, migrationFailed: 1, usage: 2, lockTimeout: 3, editedMigration: 4, connection: 5, interrupted: 130 });
+    expect(ExitCode).toEqual({
+      ok: 0,
+      migrationFailed: 1,
+      usage: 2,
+      lockTimeout: 3,
+      editedMigration: 4,
+      connection: 5,
+      interrupted: 130,
+    });
   });
 });

@@ -2,10 +2,10 @@ import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
+import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 import { waitFor } from './harness/wait';
 
@@ -56,7 +56,9 @@ describe('the advisory lock', () => {
     const line = expectOneLineError(human, 3);
     expect(line).toMatch(/lock/);
     expect(line).toMatch(/1 s/);
-    expect(line).toContain(`pid ${(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid}`);
+    expect(line).toContain(
+      `pid ${(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid}`,
+    );
 
     const json = await runCli(['migrate', '--json', '--lock-wait', '1s', '--url', db.url]);
     expect(json.code).toBe(3);

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOldSessionsBulk } from './harness/bulk';
 import { runCli, spawnCli } from './harness/cli';
 import { createTestDatabase, type TestDatabase } from './harness/db';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines, stdoutMatches } from './harness/output';
+import { perTestResources } from './harness/resources';
 import { rowsById } from './harness/snapshot';
 import { waitFor } from './harness/wait';
 
@@ -16,7 +16,9 @@ import { waitFor } from './harness/wait';
 const SESSIONS = 1_000_000;
 const INDEX = 'idx_training_sessions_machine_id';
 const FK = 'training_sessions_machine_id_machines_id_fk';
-const statements0002 = loadMigrations(migrationsFolder).find((m) => m.tag === '0002_training_sessions_machines')!.statements;
+const statements0002 = loadMigrations(migrationsFolder).find(
+  (m) => m.tag === '0002_training_sessions_machines',
+)!.statements;
 
 const { client } = perTestResources();
 
@@ -27,7 +29,9 @@ async function migrationsRecorded(db: TestDatabase): Promise<number> {
 async function lockIsFree(db: TestDatabase): Promise<boolean> {
   const c = await db.pool.connect();
   try {
-    const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [MIGRATION_LOCK_KEY]);
+    const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+      MIGRATION_LOCK_KEY,
+    ]);
     if (rows[0]!.ok) await c.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
     return rows[0]!.ok;
   } finally {
@@ -69,7 +73,9 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     expect(result.stdout).toContain('SIGINT: stopping after the current statement');
     // The statement that was running when the signal came ran to its end: every session is in the archive.
     expect(statements0002[Number(m![1]) - 1]!.startsWith(active[0]!.query)).toBe(true);
-    const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM training_sessions_us002_archive WHERE captured_by = 'copy'`);
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM training_sessions_us002_archive WHERE captured_by = 'copy'`,
+    );
     expect(Number(rows[0]!.n)).toBe(SESSIONS);
     // The next one did not start, and 0002 is not recorded as applied.
     const { rows: cols } = await db.query(
@@ -104,11 +110,15 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     run.child.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.signal).toBe('SIGKILL');
-    expect(parseJsonLines(killed.stdout).some((e) => e.event === 'migration_start' && e.tag === '0002_training_sessions_machines')).toBe(true);
+    expect(
+      parseJsonLines(killed.stdout).some(
+        (e) => e.event === 'migration_start' && e.tag === '0002_training_sessions_machines',
+      ),
+    ).toBe(true);
 
     // The server notices the dead client and ends its statement; until then, its backend keeps the lock.
     await waitFor(
-      'the killed migrator\'s backend to end',
+      "the killed migrator's backend to end",
       async () => (await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [building.pid])).rowCount === 0,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
@@ -129,14 +139,19 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     expect(eventsOf(events, 'notice').map((e) => e.message)).toContain(
       `dropping the INVALID index ${INDEX} left by an interrupted run`,
     );
-    expect(eventsOf(events, 'migration_done').map((e) => e.tag)).toEqual(['0002_training_sessions_machines', '0003_session_functions']);
+    expect(eventsOf(events, 'migration_done').map((e) => e.tag)).toEqual([
+      '0002_training_sessions_machines',
+      '0003_session_functions',
+    ]);
     expect(await migrationsRecorded(db)).toBe(4);
 
     const { rows: index } = await db.query(
       `SELECT indisvalid, indisready, pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = to_regclass($1)`,
       [INDEX],
     );
-    expect(index).toEqual([{ indisvalid: true, indisready: true, def: expect.stringContaining('(machine_id, scheduled_start)') }]);
+    expect(index).toEqual([
+      { indisvalid: true, indisready: true, def: expect.stringContaining('(machine_id, scheduled_start)') },
+    ]);
     const { rows: fk } = await db.query(`SELECT convalidated FROM pg_constraint WHERE conname = $1`, [FK]);
     expect(fk).toEqual([{ convalidated: true }]);
 
@@ -150,7 +165,12 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
               (SELECT count(*) FROM training_sessions
                 WHERE machine_id = (SELECT id FROM machines WHERE machine_number = 1)) AS machine1`,
     );
-    expect(sessions[0]).toEqual({ expected: String(SESSIONS), now: String(SESSIONS), differ: '0', machine1: String(SESSIONS) });
+    expect(sessions[0]).toEqual({
+      expected: String(SESSIONS),
+      now: String(SESSIONS),
+      differ: '0',
+      machine1: String(SESSIONS),
+    });
 
     // The archive holds every session's max_participants and location, read as the rollback reads it.
     const { rows: archive } = await db.query<{ sessions: string; differ: string }>(

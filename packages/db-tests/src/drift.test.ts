@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import * as schema from '@gym/db/schema';
 import { is, SQL } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
-import * as schema from '@gym/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/db';
 import { repoRoot } from './harness/cli';
+import { createTestDatabase, type TestDatabase } from './harness/db';
 
 // The Drizzle schema (what feature packages compile against) and the migrations (what production runs)
 // must describe the same database (drizzle-orm #5059). Both directions are checked.
@@ -43,7 +43,12 @@ describe('the migrated catalog matches the Drizzle schema', () => {
     const config = getTableConfig(table);
     describe(config.name, () => {
       it('columns: names, types, nullability, defaults', async () => {
-        const { rows } = await db.query<{ column_name: string; type: string; is_nullable: string; column_default: string | null }>(
+        const { rows } = await db.query<{
+          column_name: string;
+          type: string;
+          is_nullable: string;
+          column_default: string | null;
+        }>(
           `SELECT column_name, format_type(a.atttypid, a.atttypmod) AS type, is_nullable, column_default
              FROM information_schema.columns c
              JOIN pg_attribute a ON a.attrelid = ('public.' || c.table_name)::regclass AND a.attname = c.column_name
@@ -54,14 +59,20 @@ describe('the migrated catalog matches the Drizzle schema', () => {
         expect([...live.keys()].sort()).toEqual(config.columns.map((c) => c.name).sort());
         for (const col of config.columns) {
           const l = live.get(col.name)!;
-          expect({ column: col.name, type: l.type, nullable: l.is_nullable === 'YES', hasDefault: l.column_default !== null }).toEqual({
+          expect({
+            column: col.name,
+            type: l.type,
+            nullable: l.is_nullable === 'YES',
+            hasDefault: l.column_default !== null,
+          }).toEqual({
             column: col.name,
             type: col.getSQLType(),
             nullable: !col.notNull,
             hasDefault: col.hasDefault,
           });
           const literal = col.hasDefault && !is(col.default, SQL) ? literalDefault(col.default) : undefined;
-          if (literal !== undefined) expect({ column: col.name, default: l.column_default }).toEqual({ column: col.name, default: literal });
+          if (literal !== undefined)
+            expect({ column: col.name, default: l.column_default }).toEqual({ column: col.name, default: literal });
         }
       });
 
@@ -80,7 +91,9 @@ describe('the migrated catalog matches the Drizzle schema', () => {
             def: `FOREIGN KEY (${ref.columns.map((c) => c.name).join(', ')}) REFERENCES ${getTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(', ')})${tail}`,
           };
         });
-        expect(rows.sort((a, b) => a.conname.localeCompare(b.conname))).toEqual(expected.sort((a, b) => a.conname.localeCompare(b.conname)));
+        expect(rows.sort((a, b) => a.conname.localeCompare(b.conname))).toEqual(
+          expected.sort((a, b) => a.conname.localeCompare(b.conname)),
+        );
       });
 
       it('indexes, unique constraints and checks', async () => {
@@ -98,7 +111,9 @@ describe('the migrated catalog matches the Drizzle schema', () => {
           valid: true,
           cols: ix.config.columns.map((c) => (c as { name: string }).name).join(','),
         }));
-        expect(idx.sort((a, b) => a.name.localeCompare(b.name))).toEqual(expectedIdx.sort((a, b) => a.name.localeCompare(b.name)));
+        expect(idx.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+          expectedIdx.sort((a, b) => a.name.localeCompare(b.name)),
+        );
 
         const { rows: cons } = await db.query<{ conname: string; contype: string }>(
           `SELECT conname, contype FROM pg_constraint WHERE conrelid = ('public.' || $1)::regclass AND contype IN ('u', 'c')`,
@@ -108,8 +123,18 @@ describe('the migrated catalog matches the Drizzle schema', () => {
           ...config.uniqueConstraints.map((u) => u.getName()),
           ...config.columns.filter((c) => c.isUnique).map((c) => c.uniqueName!),
         ];
-        expect(cons.filter((c) => c.contype === 'u').map((c) => c.conname).sort()).toEqual(uniques.sort());
-        expect(cons.filter((c) => c.contype === 'c').map((c) => c.conname).sort()).toEqual(config.checks.map((c) => c.name).sort());
+        expect(
+          cons
+            .filter((c) => c.contype === 'u')
+            .map((c) => c.conname)
+            .sort(),
+        ).toEqual(uniques.sort());
+        expect(
+          cons
+            .filter((c) => c.contype === 'c')
+            .map((c) => c.conname)
+            .sort(),
+        ).toEqual(config.checks.map((c) => c.name).sort());
       });
     });
   }
@@ -129,14 +154,21 @@ describe('drizzle-kit generate finds nothing to do', () => {
     );
     try {
       const before = fs.readdirSync(scratchDir).sort();
-      const r = spawnSync(process.execPath, [path.join(dbDir, 'node_modules/drizzle-kit/bin.cjs'), 'generate', `--config=${path.basename(configFile)}`], {
-        cwd: dbDir,
-        encoding: 'utf8',
-        timeout: 60_000,
-        // No terminal: if drizzle-kit wanted to ask about a rename, it would fail instead of waiting.
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const r = spawnSync(
+        process.execPath,
+        [path.join(dbDir, 'node_modules/drizzle-kit/bin.cjs'), 'generate', `--config=${path.basename(configFile)}`],
+        {
+          cwd: dbDir,
+          encoding: 'utf8',
+          timeout: 60_000,
+          // No terminal: if drizzle-kit wanted to ask about a rename, it would fail instead of waiting.
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      expect({ status: r.status, said: `${r.stdout}${r.stderr}`.includes('No schema changes') }).toEqual({
+        status: 0,
+        said: true,
       });
-      expect({ status: r.status, said: `${r.stdout}${r.stderr}`.includes('No schema changes') }).toEqual({ status: 0, said: true });
       expect(fs.readdirSync(scratchDir).sort()).toEqual(before);
     } finally {
       fs.rmSync(scratchDir, { recursive: true, force: true });

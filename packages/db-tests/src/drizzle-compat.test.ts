@@ -1,7 +1,7 @@
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { migrationsFolder } from '@gym/db/migrations';
 import { status } from '@gym/migrator';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, it } from 'vitest';
 import { migrateTo } from './harness/migrate';
 import { copyMigrations } from './harness/migrations-copy';

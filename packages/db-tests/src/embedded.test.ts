@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startEmbedded } from '@gym/migrator';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { startEmbedded } from '@gym/migrator';
 
 // `pnpm db:migrate --embedded` must work wherever the repository is cloned, /root included: run as root,
 // the server runs as the postgres user, which cannot enter a mode-700 folder.

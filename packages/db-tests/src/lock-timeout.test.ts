@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
 import type { TestDatabase } from './harness/db';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines } from './harness/output';
+import { perTestResources } from './harness/resources';
 import { waitFor } from './harness/wait';
 
 // Issue 3, "Locks": every DDL statement runs under lock_timeout and is retried with backoff on 55P03, so a
@@ -76,12 +76,16 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
       expect(r.delayMs).toBeGreaterThan(0);
     }
     // Backoff: each retry waits longer than the one before (200 ms doubling, plus jitter under 100 ms).
-    for (let i = 1; i < Math.min(retries.length, 5); i++) expect(retries[i]!.delayMs as number).toBeGreaterThan(retries[i - 1]!.delayMs as number);
+    for (let i = 1; i < Math.min(retries.length, 5); i++)
+      expect(retries[i]!.delayMs as number).toBeGreaterThan(retries[i - 1]!.delayMs as number);
     // A retry resumes at the statement that timed out (ADD COLUMN, behind the blocker's ACCESS SHARE): the
     // bulk copy of the archive before it ran once, however many retries there were.
     expect(new Set(retries.map((r) => r.statement)).size).toBe(1);
     expect(eventsOf(all, 'progress').filter((e) => e.step === 'archive')).toHaveLength(1);
-    expect(eventsOf(all, 'migration_done').map((e) => e.tag)).toEqual(['0002_training_sessions_machines', '0003_session_functions']);
+    expect(eventsOf(all, 'migration_done').map((e) => e.tag)).toEqual([
+      '0002_training_sessions_machines',
+      '0003_session_functions',
+    ]);
     // Cleaning up after a failed statement of a no-transaction migration prints no server warning.
     expect(eventsOf(all, 'notice').filter((e) => /no transaction in progress/.test(e.message as string))).toEqual([]);
     const { rows } = await db.query<{ n: string }>(
@@ -143,7 +147,13 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     const app = await client(db.url);
     await app.query(`SET statement_timeout = '10s'`);
     expect((await app.query('SELECT count(*)::int AS n FROM training_sessions')).rows[0]).toEqual({ n: 200 });
-    expect((await app.query(`UPDATE training_sessions SET notes = notes WHERE id = (SELECT min(id::text)::uuid FROM training_sessions)`)).rowCount).toBe(1);
+    expect(
+      (
+        await app.query(
+          `UPDATE training_sessions SET notes = notes WHERE id = (SELECT min(id::text)::uuid FROM training_sessions)`,
+        )
+      ).rowCount,
+    ).toBe(1);
     // Several lock timeouts' worth later, the build is still waiting instead of having been cancelled.
     await new Promise((r) => setTimeout(r, 1000));
     const { rows } = await db.query<{ pid: number; phase: string }>(
@@ -156,7 +166,9 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     const result = await run.done;
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(eventsOf(parseJsonLines(result.stdout), 'lock_retry')).toEqual([]);
-    const { rows: index } = await db.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('idx_training_sessions_machine_id')`);
+    const { rows: index } = await db.query(
+      `SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('idx_training_sessions_machine_id')`,
+    );
     expect(index).toEqual([{ indisvalid: true }]);
   });
 });

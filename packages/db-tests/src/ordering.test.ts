@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { copyMigrations, journalWhen } from './harness/migrations-copy';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
+import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 
 // Issue 3, "Ordering": migrations are matched by identity, so one merged late (its journal `when` older than
@@ -20,7 +20,7 @@ function withLateMigration() {
   copy.addMigration({
     tag: LATE,
     when: journalWhen('0001_machines') + 1000,
-    sql: 'CREATE TABLE late_feature (id integer PRIMARY KEY, label text NOT NULL);\n--> statement-breakpoint\nINSERT INTO late_feature VALUES (1, \'merged late\');\n',
+    sql: "CREATE TABLE late_feature (id integer PRIMARY KEY, label text NOT NULL);\n--> statement-breakpoint\nINSERT INTO late_feature VALUES (1, 'merged late');\n",
     rollbackSql: 'DROP TABLE late_feature;\n',
   });
   return copy;
@@ -41,7 +41,9 @@ describe('a migration merged late', () => {
     expect(eventsOf(events, 'out_of_order')).toEqual([
       expect.objectContaining({ tag: LATE, newestApplied: '0003_session_functions' }),
     ]);
-    expect(eventsOf(events, 'plan')).toEqual([expect.objectContaining({ command: 'migrate', tags: [LATE], dryRun: false })]);
+    expect(eventsOf(events, 'plan')).toEqual([
+      expect.objectContaining({ command: 'migrate', tags: [LATE], dryRun: false }),
+    ]);
     expect(eventsOf(events, 'migration_done').map((e) => e.tag)).toEqual([LATE]);
 
     const { rows } = await db.query<{ label: string }>('SELECT label FROM late_feature');
@@ -50,9 +52,9 @@ describe('a migration merged late', () => {
       'SELECT created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
     );
     expect(recorded.map((x) => x.created_at)).toEqual(
-      ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions'].map((t) => String(journalWhen(t))).concat(
-        String(journalWhen('0001_machines') + 1000),
-      ),
+      ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions']
+        .map((t) => String(journalWhen(t)))
+        .concat(String(journalWhen('0001_machines') + 1000)),
     );
     const after = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(after.stdout).toMatch(new RegExp(`^${LATE}\\s+applied\\s`, 'm'));
@@ -64,7 +66,9 @@ describe('a migration merged late', () => {
     const copy = withLateMigration();
     const r = await runCli(['migrate', '--migrations', copy.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`warning: ${LATE} is older than the newest applied migration (0003_session_functions); it was merged late and is applied now`);
+    expect(r.stdout).toContain(
+      `warning: ${LATE} is older than the newest applied migration (0003_session_functions); it was merged late and is applied now`,
+    );
     expect(r.stdout).toMatch(new RegExp(`^applied\\s+${LATE} \\(`, 'm'));
   });
 });
@@ -109,7 +113,11 @@ describe('--dry-run', () => {
     expect(json.code, json.stderr).toBe(0);
     const events = parseJsonLines(json.stdout);
     expect(eventsOf(events, 'plan')).toEqual([
-      expect.objectContaining({ command: 'migrate', dryRun: true, tags: ['0002_training_sessions_machines', '0003_session_functions'] }),
+      expect.objectContaining({
+        command: 'migrate',
+        dryRun: true,
+        tags: ['0002_training_sessions_machines', '0003_session_functions'],
+      }),
     ]);
     expect(eventsOf(events, 'migration_start')).toEqual([]);
 
@@ -125,7 +133,9 @@ describe('--dry-run', () => {
     const db = await database('empty');
     const r = await runCli(['migrate', '--dry-run', '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('would apply: 0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions');
+    expect(r.stdout).toContain(
+      'would apply: 0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions',
+    );
     const { rows } = await db.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
         WHERE n.nspname = 'drizzle' OR (n.nspname = 'public' AND c.oid IS NOT NULL)`,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
-import { perTestResources } from './harness/resources';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
+import { perTestResources } from './harness/resources';
 
 // Issue 3, "Output": one line per migration with its duration, progress during the backfill, --json for
 // log pipelines, and a status table.
@@ -45,8 +45,12 @@ describe('human output', () => {
     expect(r.code, r.stderr).toBe(0);
     const progress = r.stdout.split('\n').filter((l) => l.startsWith('  0002_training_sessions_machines: archive '));
     expect(progress.length, r.stdout).toBeGreaterThanOrEqual(1);
-    for (const l of progress) expect(l).toMatch(/^ {2}0002_training_sessions_machines: archive [\d,]+ rows( \([\d,]+ rows\/s\))?$/);
-    expect(progress.some((l) => / rows \([\d,]+ rows\/s\)$/.test(l)), r.stdout).toBe(true);
+    for (const l of progress)
+      expect(l).toMatch(/^ {2}0002_training_sessions_machines: archive [\d,]+ rows( \([\d,]+ rows\/s\))?$/);
+    expect(
+      progress.some((l) => / rows \([\d,]+ rows\/s\)$/.test(l)),
+      r.stdout,
+    ).toBe(true);
     expect(progress.at(-1)).toMatch(new RegExp(`: archive ${SESSIONS.toLocaleString('en-US')} rows`));
     expect(r.stdout).toMatch(new RegExp(`^applied\\s+0002_training_sessions_machines ${duration}$`, 'm'));
   });

@@ -27,9 +27,9 @@ const tricky = fc.constantFrom(
   'line\nbreak\ttab',
   '\u{1F600}\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}',
 );
-const text = fc.oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 })).filter(
-  (s) => !s.includes('\u0000') && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')),
-);
+const text = fc
+  .oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }))
+  .filter((s) => !s.includes('\u0000') && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')));
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null, freq: 3 });
 
 // Instants written the many ways an app sends them: DST edges in Europe, America and Australia (including a
@@ -51,7 +51,9 @@ const timestamp = fc.oneof(
     '2024-02-29 23:59:59.123456+14:00',
     '1999-12-31 23:59:59.999999-12:00',
   ),
-  fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
 );
 
 const person = fc.record({
@@ -91,7 +93,14 @@ const dataset = fc.record({
   members: fc.array(person, { minLength: 1, maxLength: 4 }),
   sessions: fc.array(session, { minLength: 0, maxLength: 12 }),
   /** The client's TimeZone while loading: the same instants must come back whatever it was. */
-  zone: fc.constantFrom('UTC', 'Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'),
+  zone: fc.constantFrom(
+    'UTC',
+    'Europe/Paris',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Pacific/Chatham',
+  ),
 });
 type Dataset = typeof dataset extends fc.Arbitrary<infer T> ? T : never;
 
@@ -181,16 +190,17 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
           const moved = new Set<string>();
           for (const [i, s] of data.sessions.entries()) {
             if (s.machine === 1) continue;
-            await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = $1) WHERE id = $2`, [
-              s.machine,
-              sessionIds[i],
-            ]);
+            await db.query(
+              `UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = $1) WHERE id = $2`,
+              [s.machine, sessionIds[i]],
+            );
             moved.add(sessionIds[i]!);
           }
           const up = await rows(db);
           const upCatalog = await catalogSnapshot(db);
           // The migration itself changed no kept value: every session not moved is as it was, on Machine 1.
-          const machine1 = (await db.query<{ id: string }>('SELECT id FROM machines WHERE machine_number = 1')).rows[0]!.id;
+          const machine1 = (await db.query<{ id: string }>('SELECT id FROM machines WHERE machine_number = 1')).rows[0]!
+            .id;
           for (const [id, old] of before.training_sessions) {
             const { max_participants: _m, location: _l, ...kept } = old;
             const { machine_id, ...now } = up.training_sessions.get(id)!;
@@ -198,7 +208,10 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
             else expect({ ...now, machine_id }).toEqual({ ...kept, machine_id: machine1 });
           }
 
-          expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual(['0003_session_functions', '0002_training_sessions_machines']);
+          expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+            '0003_session_functions',
+            '0002_training_sessions_machines',
+          ]);
           const down = await rows(db);
           // The old schema's rows are back exactly as before the first up; a moved session's updated_at is the
           // one the move gave it (the app's UPDATE set it; the rollback keeps it).
@@ -206,7 +219,10 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
             expect(sorted(down[t]), t).toEqual(sorted(before[t]));
           }
           const expectedDown = new Map(
-            [...before.training_sessions].map(([id, r]) => [id, moved.has(id) ? { ...r, updated_at: up.training_sessions.get(id)!.updated_at } : r]),
+            [...before.training_sessions].map(([id, r]) => [
+              id,
+              moved.has(id) ? { ...r, updated_at: up.training_sessions.get(id)!.updated_at } : r,
+            ]),
           );
           expect(sorted(down.training_sessions)).toEqual(sorted(expectedDown));
 

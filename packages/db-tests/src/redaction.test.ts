@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, closedPort, withCredentials, withHostPort } from './harness/admin';
-import { runCli, type CliResult } from './harness/cli';
+import { type CliResult, runCli } from './harness/cli';
 import { createTestDatabase, type TestDatabase } from './harness/db';
 import { parseJsonLines } from './harness/output';
 

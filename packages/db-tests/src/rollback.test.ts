@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { status } from '@gym/migrator';
-import { perTestResources } from './harness/resources';
+import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
 import { archivedValues, runSqlFileByHand } from './harness/sql-file';
 import { waitFor } from './harness/wait';
@@ -15,7 +15,13 @@ function withoutMachineArchive(c: Record<string, string[]>) {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.filter((x) => !x.includes(MACHINE_ARCHIVE))]));
 }
 function oldTables(d: Record<string, string[]>) {
-  const keep = ['public.trainers', 'public.members', 'public.training_sessions', 'public.training_session_members', 'public.machines'];
+  const keep = [
+    'public.trainers',
+    'public.members',
+    'public.training_sessions',
+    'public.training_session_members',
+    'public.machines',
+  ];
   return Object.fromEntries(keep.map((t) => [t, d[t]]));
 }
 
@@ -38,7 +44,10 @@ describe('0002 round trip: up, down, up', () => {
     const upData = await dataSnapshot(db);
     expect(new Set([...upSessions.values()].map((s) => s.machine_id)).size).toBe(3);
 
-    expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual(['0003_session_functions', '0002_training_sessions_machines']);
+    expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+      '0003_session_functions',
+      '0002_training_sessions_machines',
+    ]);
     expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(catalogAt0001));
     // Sessions are as they were just before the rollback (updated_at of the reassigned ones included),
     // minus machine_id, plus the archived max_participants and location; the other tables are as at 0001.
@@ -60,7 +69,12 @@ describe('0002 round trip: up, down, up', () => {
     await migrateTo(db.url);
     expect(await rowsById(db, 'training_sessions')).toEqual(upSessions);
     const again = await dataSnapshot(db);
-    for (const table of ['public.training_sessions', 'public.training_session_members', 'public.trainers', 'public.members']) {
+    for (const table of [
+      'public.training_sessions',
+      'public.training_session_members',
+      'public.trainers',
+      'public.members',
+    ]) {
       expect(again[table]).toEqual(upData[table]);
     }
     const leftovers = await db.query(`SELECT to_regclass('${MACHINE_ARCHIVE}') AS t`);
@@ -83,7 +97,9 @@ describe('0002 round trip: up, down, up', () => {
     const old = await db.query('SELECT max_participants, location FROM training_sessions');
     expect(old.rows).toEqual([{ max_participants: 1, location: null }]);
     await migrateTo(db.url);
-    const back = await db.query('SELECT m.machine_number FROM training_sessions ts JOIN machines m ON m.id = ts.machine_id');
+    const back = await db.query(
+      'SELECT m.machine_number FROM training_sessions ts JOIN machines m ON m.id = ts.machine_id',
+    );
     expect(back.rows).toEqual([{ machine_number: 3 }]);
   });
 });
@@ -118,7 +134,9 @@ describe('rollback refusals and defaults', () => {
       '0002_training_sessions_machines:applied',
       '0003_session_functions:pending',
     ]);
-    const fn = await db.query(`SELECT to_regprocedure('check_trainer_availability(uuid, timestamptz, timestamptz, uuid)')::text AS f`);
+    const fn = await db.query(
+      `SELECT to_regprocedure('check_trainer_availability(uuid, timestamptz, timestamptz, uuid)')::text AS f`,
+    );
     expect(fn.rows[0]!.f).not.toBeNull();
     expect((await migrateTo(db.url)).applied).toEqual(['0003_session_functions']);
   });
@@ -137,7 +155,11 @@ describe('changes made while 0002 runs are not lost', () => {
   it('an update and an insert after the bulk copy reach the archive and come back on rollback', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
-    const { sessionIds, trainerIds } = await insertOldSchemaData(db, { trainers: 2, members: 10, sessions: realisticOldSessions(400) });
+    const { sessionIds, trainerIds } = await insertOldSchemaData(db, {
+      trainers: 2,
+      members: 10,
+      sessions: realisticOldSessions(400),
+    });
     const first = sessionIds[0]!;
     let acted = false;
     let newSession = '';
@@ -145,7 +167,10 @@ describe('changes made while 0002 runs are not lost', () => {
       if (acted || !statement.includes("'copy' FROM training_sessions")) return;
       acted = true;
       // The app, still on the old code, keeps writing between the bulk copy and the column drop.
-      await db.query(`UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`, [first]);
+      await db.query(
+        `UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`,
+        [first],
+      );
       const { rows } = await db.query<{ id: string }>(
         `INSERT INTO training_sessions (trainer_id, scheduled_start, scheduled_end, location, max_participants)
          VALUES ($1, now(), now() + interval '1 hour', 'Pop-up studio', 4) RETURNING id`,
@@ -194,7 +219,7 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     expect(await dataSnapshot(db)).toEqual(data);
   });
 
-  it('by hand, an old snapshot longer than the file\'s 2 s lock_timeout does not cancel the concurrent index build', async () => {
+  it("by hand, an old snapshot longer than the file's 2 s lock_timeout does not cancel the concurrent index build", async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
     await insertOldSchemaData(db, { trainers: 2, members: 20, sessions: realisticOldSessions(100) });
@@ -206,14 +231,22 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
         () => 'completed',
         (err: Error) => err.message,
       );
-      await waitFor('the index build to wait for the old snapshot', async () =>
-        (await db.query(`SELECT 1 FROM pg_stat_progress_create_index WHERE phase = 'waiting for old snapshots' AND datname = current_database()`)).rows[0],
+      await waitFor(
+        'the index build to wait for the old snapshot',
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_progress_create_index WHERE phase = 'waiting for old snapshots' AND datname = current_database()`,
+            )
+          ).rows[0],
       );
       // Longer than the lock_timeout the file sets for itself (2 s): without lifting it, the build is cancelled.
       await new Promise((r) => setTimeout(r, 2500));
       await report.query('COMMIT');
       expect(await run).toBe('completed');
-      const { rows } = await db.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_training_sessions_machine_id'::regclass`);
+      const { rows } = await db.query(
+        `SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_training_sessions_machine_id'::regclass`,
+      );
       expect(rows).toEqual([{ indisvalid: true }]);
     } finally {
       report.release();

@@ -11,7 +11,12 @@ afterAll(async () => {
 });
 
 async function columns() {
-  const { rows } = await db.query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+  const { rows } = await db.query<{
+    column_name: string;
+    data_type: string;
+    is_nullable: string;
+    column_default: string | null;
+  }>(
     `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name = 'training_sessions'`,
   );
@@ -41,7 +46,11 @@ describe("training_sessions matches the seed's After Migration schema", () => {
     };
     expect([...cols.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [name, [type, nullable]] of Object.entries(expected)) {
-      expect({ name, type: cols.get(name)!.data_type, nullable: cols.get(name)!.is_nullable }).toEqual({ name, type, nullable });
+      expect({ name, type: cols.get(name)!.data_type, nullable: cols.get(name)!.is_nullable }).toEqual({
+        name,
+        type,
+        nullable,
+      });
     }
     expect(cols.get('status')!.column_default).toBe("'scheduled'::text");
     expect(cols.get('current_participants')!.column_default).toBe('0');
@@ -73,7 +82,9 @@ describe("training_sessions matches the seed's After Migration schema", () => {
 
   it('AC-3: machine_id is required', async () => {
     await expect(
-      db.query(`INSERT INTO training_sessions (scheduled_start, scheduled_end) VALUES (now(), now() + interval '1 hour')`),
+      db.query(
+        `INSERT INTO training_sessions (scheduled_start, scheduled_end) VALUES (now(), now() + interval '1 hour')`,
+      ),
     ).rejects.toMatchObject({ code: '23502', column: 'machine_id' });
   });
 
@@ -102,7 +113,10 @@ describe("training_sessions matches the seed's After Migration schema", () => {
       `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour')`,
       [m2],
     );
-    await expect(db.query('DELETE FROM machines WHERE id = $1', [m2])).rejects.toMatchObject({ code: '23503', constraint: 'training_sessions_machine_id_machines_id_fk' });
+    await expect(db.query('DELETE FROM machines WHERE id = $1', [m2])).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'training_sessions_machine_id_machines_id_fk',
+    });
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
@@ -118,7 +132,9 @@ describe("training_sessions matches the seed's After Migration schema", () => {
     const { rows } = await db.query<{ conname: string; def: string }>(
       `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'training_sessions'::regclass AND contype = 'c'`,
     );
-    expect(rows).toEqual([{ conname: 'training_sessions_current_participants_check', def: 'CHECK ((current_participants >= 0))' }]);
+    expect(rows).toEqual([
+      { conname: 'training_sessions_current_participants_check', def: 'CHECK ((current_participants >= 0))' },
+    ]);
     await expect(
       db.query(
         `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end, current_participants)
@@ -136,7 +152,9 @@ describe("training_sessions matches the seed's After Migration schema", () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.indisvalid).toBe(true);
-    expect(rows[0]!.indexdef).toMatch(/idx_training_sessions_machine_id ON public\.training_sessions USING btree \(machine_id, scheduled_start\)/);
+    expect(rows[0]!.indexdef).toMatch(
+      /idx_training_sessions_machine_id ON public\.training_sessions USING btree \(machine_id, scheduled_start\)/,
+    );
     const client = await db.pool.connect();
     try {
       await client.query('SET enable_seqscan = off');
@@ -194,8 +212,12 @@ describe('machines (US-001)', () => {
   });
 
   it('accepts only machine numbers 1 to 3, each once', async () => {
-    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (4, 'Machine 4')`)).rejects.toMatchObject({ code: '23514' });
-    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (2, 'again')`)).rejects.toMatchObject({ code: '23505' });
+    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (4, 'Machine 4')`)).rejects.toMatchObject(
+      { code: '23514' },
+    );
+    await expect(db.query(`INSERT INTO machines (machine_number, name) VALUES (2, 'again')`)).rejects.toMatchObject({
+      code: '23505',
+    });
   });
 });
 
@@ -209,11 +231,20 @@ describe('training_session_members', () => {
       [await machineId(1)],
     );
     await expect(
-      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'maybe')`, [s[0]!.id, m[0]!.id]),
+      db.query(
+        `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'maybe')`,
+        [s[0]!.id, m[0]!.id],
+      ),
     ).rejects.toMatchObject({ code: '23514' });
-    await db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`, [s[0]!.id, m[0]!.id]);
+    await db.query(
+      `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`,
+      [s[0]!.id, m[0]!.id],
+    );
     await expect(
-      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'attended')`, [s[0]!.id, m[0]!.id]),
+      db.query(
+        `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'attended')`,
+        [s[0]!.id, m[0]!.id],
+      ),
     ).rejects.toMatchObject({ code: '23505' });
   });
 });

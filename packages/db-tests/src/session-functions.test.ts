@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type Database, machines, trainingSessionsCalendar } from '@gym/db';
 import { eq } from 'drizzle-orm';
-import { createDb, machines, trainingSessionsCalendar, type Database } from '@gym/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './harness/db';
 
 // US-003 (0003_session_functions): the booking function, the capacity trigger and the calendar view.
@@ -20,7 +20,9 @@ beforeAll(async () => {
     `INSERT INTO members (first_name, last_name, email) VALUES ('Ada', 'L', 'ada@gym.test'), ('Bo', 'K', 'bo@gym.test') RETURNING id`,
   );
   [memberA, memberB] = [m.rows[0]!.id, m.rows[1]!.id];
-  const t = await db.query<{ id: string }>(`INSERT INTO trainers (first_name, last_name, email) VALUES ('Tom', 'T', 'tom@gym.test') RETURNING id`);
+  const t = await db.query<{ id: string }>(
+    `INSERT INTO trainers (first_name, last_name, email) VALUES ('Tom', 'T', 'tom@gym.test') RETURNING id`,
+  );
   trainer = t.rows[0]!.id;
 });
 afterAll(async () => {
@@ -30,7 +32,13 @@ afterAll(async () => {
 const start = '2026-12-01T09:00:00Z';
 const end = '2026-12-01T09:45:00Z';
 
-function book(args: { machine: string | null; member: string | null; start?: string; end?: string; trainer?: string | null }) {
+function book(args: {
+  machine: string | null;
+  member: string | null;
+  start?: string;
+  end?: string;
+  trainer?: string | null;
+}) {
   return db.query<{ id: string }>(
     `SELECT create_training_session_with_members(p_machine_id => $1, p_member_id => $2, p_scheduled_start => $3,
                                                  p_scheduled_end => $4, p_trainer_id => $5) AS id`,
@@ -42,9 +50,16 @@ describe('create_training_session_with_members', () => {
   it('creates a session on a machine with one confirmed booking, trainer optional', async () => {
     const { rows } = await book({ machine: machine[2], member: memberA });
     const id = rows[0]!.id;
-    const s = await db.query('SELECT machine_id, trainer_id, status, current_participants FROM training_sessions WHERE id = $1', [id]);
-    expect(s.rows).toEqual([{ machine_id: machine[2], trainer_id: null, status: 'scheduled', current_participants: 1 }]);
-    const b = await db.query('SELECT member_id, booking_status FROM training_session_members WHERE session_id = $1', [id]);
+    const s = await db.query(
+      'SELECT machine_id, trainer_id, status, current_participants FROM training_sessions WHERE id = $1',
+      [id],
+    );
+    expect(s.rows).toEqual([
+      { machine_id: machine[2], trainer_id: null, status: 'scheduled', current_participants: 1 },
+    ]);
+    const b = await db.query('SELECT member_id, booking_status FROM training_session_members WHERE session_id = $1', [
+      id,
+    ]);
     expect(b.rows).toEqual([{ member_id: memberA, booking_status: 'confirmed' }]);
   });
 
@@ -77,7 +92,9 @@ describe('create_training_session_with_members', () => {
 
   it('raises 22004 without a member and 22023 when the end is not after the start', async () => {
     await expect(book({ machine: machine[1], member: null })).rejects.toMatchObject({ code: '22004' });
-    await expect(book({ machine: machine[1], member: memberA, start: end, end: start })).rejects.toMatchObject({ code: '22023' });
+    await expect(book({ machine: machine[1], member: memberA, start: end, end: start })).rejects.toMatchObject({
+      code: '22023',
+    });
   });
 
   it('has the US-003 signature: machine and one member first, trainer optional, no location', async () => {
@@ -94,14 +111,28 @@ describe('create_training_session_with_members', () => {
 
 describe('the capacity trigger', () => {
   it('refuses a second confirmed booking on a session (capacity 1), and allows a waitlisted one', async () => {
-    const { rows } = await book({ machine: machine[1], member: memberA, start: '2026-12-02T09:00:00Z', end: '2026-12-02T10:00:00Z' });
+    const { rows } = await book({
+      machine: machine[1],
+      member: memberA,
+      start: '2026-12-02T09:00:00Z',
+      end: '2026-12-02T10:00:00Z',
+    });
     const id = rows[0]!.id;
     await expect(
-      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'confirmed')`, [id, memberB]),
+      db.query(
+        `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'confirmed')`,
+        [id, memberB],
+      ),
     ).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/is full \(1 of 1/) });
-    await db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`, [id, memberB]);
+    await db.query(
+      `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`,
+      [id, memberB],
+    );
     await expect(
-      db.query(`UPDATE training_session_members SET booking_status = 'confirmed' WHERE session_id = $1 AND member_id = $2`, [id, memberB]),
+      db.query(
+        `UPDATE training_session_members SET booking_status = 'confirmed' WHERE session_id = $1 AND member_id = $2`,
+        [id, memberB],
+      ),
     ).rejects.toMatchObject({ code: '23514' });
   });
 });
@@ -115,7 +146,12 @@ describe('trainer-availability helpers', () => {
 
 describe('training_sessions_calendar', () => {
   it('shows the machine, "Unassigned" without a trainer, confirmed count and participants, typed through Drizzle', async () => {
-    const { rows } = await book({ machine: machine[2], member: memberB, start: '2026-12-03T09:00:00Z', end: '2026-12-03T10:00:00Z' });
+    const { rows } = await book({
+      machine: machine[2],
+      member: memberB,
+      start: '2026-12-03T09:00:00Z',
+      end: '2026-12-03T10:00:00Z',
+    });
     const [row] = await orm.select().from(trainingSessionsCalendar).where(eq(trainingSessionsCalendar.id, rows[0]!.id));
     expect(row).toMatchObject({
       machineId: machine[2],
@@ -131,8 +167,16 @@ describe('training_sessions_calendar', () => {
   });
 
   it("shows the trainer's name when there is one, and counts only confirmed bookings", async () => {
-    const { rows } = await book({ machine: machine[1], member: memberA, trainer, start: '2026-12-04T09:00:00Z', end: '2026-12-04T10:00:00Z' });
-    await db.query(`UPDATE training_session_members SET booking_status = 'cancelled' WHERE session_id = $1`, [rows[0]!.id]);
+    const { rows } = await book({
+      machine: machine[1],
+      member: memberA,
+      trainer,
+      start: '2026-12-04T09:00:00Z',
+      end: '2026-12-04T10:00:00Z',
+    });
+    await db.query(`UPDATE training_session_members SET booking_status = 'cancelled' WHERE session_id = $1`, [
+      rows[0]!.id,
+    ]);
     const [row] = await orm.select().from(trainingSessionsCalendar).where(eq(trainingSessionsCalendar.id, rows[0]!.id));
     expect(row).toMatchObject({ trainerName: 'Tom T', currentParticipants: 0, machineNumber: 1 });
     expect(row!.participants).toEqual([{ member_id: memberA, name: 'Ada L', booking_status: 'cancelled' }]);

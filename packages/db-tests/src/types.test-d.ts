@@ -1,5 +1,5 @@
-import { describe, expectTypeOf, it } from 'vitest';
 import type { CreateSessionData, Machine, NewTrainingSession, TrainingSession } from '@gym/db';
+import { describe, expectTypeOf, it } from 'vitest';
 
 // US-004: the inferred types. Run by vitest's typecheck mode (tsc), so a wrong type fails `pnpm test`.
 describe('inferred types', () => {

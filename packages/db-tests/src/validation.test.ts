@@ -1,12 +1,18 @@
-import { describe, expect, it } from 'vitest';
 import { createSessionDataSchema, machineInsertSchema, trainingSessionInsertSchema } from '@gym/db';
+import { describe, expect, it } from 'vitest';
 
 const machineId = '2b0f3c1e-8d7a-4c39-9a51-0f1e2d3c4b5a';
 
 describe('drizzle-zod insert schemas', () => {
   it('accept a session without a trainer and reject one whose end is not after its start', () => {
     const start = new Date('2026-12-01T09:00:00Z');
-    expect(trainingSessionInsertSchema.safeParse({ machineId, scheduledStart: start, scheduledEnd: new Date('2026-12-01T09:30:00Z') }).success).toBe(true);
+    expect(
+      trainingSessionInsertSchema.safeParse({
+        machineId,
+        scheduledStart: start,
+        scheduledEnd: new Date('2026-12-01T09:30:00Z'),
+      }).success,
+    ).toBe(true);
     for (const end of [start, new Date('2026-12-01T08:00:00Z')]) {
       const r = trainingSessionInsertSchema.safeParse({ machineId, scheduledStart: start, scheduledEnd: end });
       expect(r.success).toBe(false);
@@ -18,13 +24,23 @@ describe('drizzle-zod insert schemas', () => {
     const start = new Date('2026-12-01T09:00:00Z');
     const end = new Date('2026-12-01T10:00:00Z');
     expect(trainingSessionInsertSchema.safeParse({ scheduledStart: start, scheduledEnd: end }).success).toBe(false);
-    const parsed = trainingSessionInsertSchema.parse({ machineId, scheduledStart: start, scheduledEnd: end, maxParticipants: 4, location: 'A' });
+    const parsed = trainingSessionInsertSchema.parse({
+      machineId,
+      scheduledStart: start,
+      scheduledEnd: end,
+      maxParticipants: 4,
+      location: 'A',
+    });
     expect(parsed).not.toHaveProperty('maxParticipants');
     expect(parsed).not.toHaveProperty('location');
   });
 
   it('hold current participants to 0 or 1', () => {
-    const base = { machineId, scheduledStart: new Date('2026-12-01T09:00:00Z'), scheduledEnd: new Date('2026-12-01T10:00:00Z') };
+    const base = {
+      machineId,
+      scheduledStart: new Date('2026-12-01T09:00:00Z'),
+      scheduledEnd: new Date('2026-12-01T10:00:00Z'),
+    };
     expect(trainingSessionInsertSchema.safeParse({ ...base, currentParticipants: 1 }).success).toBe(true);
     expect(trainingSessionInsertSchema.safeParse({ ...base, currentParticipants: 2 }).success).toBe(false);
   });
@@ -35,7 +51,12 @@ describe('drizzle-zod insert schemas', () => {
   });
 
   it('CreateSessionData takes one member, an optional trainer, and an end after the start', () => {
-    const ok = { machineId, memberId: machineId, scheduledStart: new Date('2026-12-01T09:00:00Z'), scheduledEnd: new Date('2026-12-01T10:00:00Z') };
+    const ok = {
+      machineId,
+      memberId: machineId,
+      scheduledStart: new Date('2026-12-01T09:00:00Z'),
+      scheduledEnd: new Date('2026-12-01T10:00:00Z'),
+    };
     expect(createSessionDataSchema.safeParse(ok).success).toBe(true);
     expect(createSessionDataSchema.safeParse({ ...ok, trainerId: null }).success).toBe(true);
     expect(createSessionDataSchema.safeParse({ ...ok, scheduledEnd: ok.scheduledStart }).success).toBe(false);

@@ -11,7 +11,10 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dir = path.join(root, 'migrations');
 const squawk = path.join(root, 'node_modules', '.bin', 'squawk');
 let failed = 0;
-for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+for (const name of fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.sql'))
+  .sort()) {
   const file = path.join(dir, name);
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   lines.forEach((line, i) => {

@@ -10,10 +10,14 @@ const endsAfterStart = (s: { scheduledStart: Date; scheduledEnd: Date }) => s.sc
 const endsAfterStartIssue = { message: 'scheduledEnd must be after scheduledStart', path: ['scheduledEnd'] };
 
 export const machineSelectSchema = createSelectSchema(machines, {
-  machineNumber: z.union(machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>]),
+  machineNumber: z.union(
+    machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>],
+  ),
 });
 export const machineInsertSchema = createInsertSchema(machines, {
-  machineNumber: z.union(machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>]),
+  machineNumber: z.union(
+    machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>],
+  ),
   name: (s) => s.min(1),
 });
 

@@ -3,7 +3,10 @@ import pg from 'pg';
 import { inject } from 'vitest';
 
 /** Runs one statement on the test server's maintenance database, as the harness's superuser. */
-export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<R>> {
   const c = new pg.Client({ connectionString: inject('adminUrl') });
   await c.connect();
   try {

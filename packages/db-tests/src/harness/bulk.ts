@@ -9,7 +9,10 @@ import type pg from 'pg';
  *
  * Session ids are md5('session ' || n)::uuid, so that bookings can refer to them without a round trip.
  */
-export async function loadOldSessionsBulk(pool: pg.Pool, opts: { sessions: number; trainers?: number; members?: number }): Promise<void> {
+export async function loadOldSessionsBulk(
+  pool: pg.Pool,
+  opts: { sessions: number; trainers?: number; members?: number },
+): Promise<void> {
   const trainers = opts.trainers ?? 40;
   const members = opts.members ?? 2000;
   const c = await pool.connect();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { databaseUrl } from './global-setup';
 
 export interface TestDatabase {
@@ -35,7 +35,11 @@ export async function createTestDatabase(from: 'template' | 'empty' = 'template'
     // The template may be momentarily busy while another file copies it; retry that one error.
     for (let attempt = 1; ; attempt++) {
       try {
-        await c.query(from === 'template' ? `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}` : `CREATE DATABASE ${name}`);
+        await c.query(
+          from === 'template'
+            ? `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`
+            : `CREATE DATABASE ${name}`,
+        );
         return;
       } catch (err) {
         if (attempt >= 20 || !/being accessed by other users/.test(String((err as Error).message))) throw err;

@@ -1,6 +1,6 @@
-import type { TestProject } from 'vitest/node';
 import { migrate } from '@gym/migrator';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { startTestServer } from './server';
 
 declare module 'vitest' {

@@ -55,11 +55,15 @@ export function followJson(child: ChildProcess) {
   const events: JsonEvent[] = [];
   let buffer = '';
   let ended = false;
-  const waiters: { pred: (e: JsonEvent) => boolean; left: number; resolve: (e: JsonEvent) => void; reject: (err: Error) => void }[] = [];
+  const waiters: {
+    pred: (e: JsonEvent) => boolean;
+    left: number;
+    resolve: (e: JsonEvent) => void;
+    reject: (err: Error) => void;
+  }[] = [];
   child.stdout!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       if (line === '') continue;
@@ -75,7 +79,8 @@ export function followJson(child: ChildProcess) {
   });
   child.on('close', () => {
     ended = true;
-    for (const w of waiters.splice(0)) w.reject(new Error(`the CLI exited before the awaited event; events: ${JSON.stringify(events)}`));
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`the CLI exited before the awaited event; events: ${JSON.stringify(events)}`));
   });
   const nth = (pred: (e: JsonEvent) => boolean, n = 1): Promise<JsonEvent> => {
     const seen = events.filter(pred);

@@ -1,6 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs';
 import { startEmbedded } from '@gym/migrator';
 
 export type ServerKind = 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded';
@@ -25,7 +25,11 @@ export async function startTestServer(log: (line: string) => void): Promise<Test
   try {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('postgres').start();
-    return { kind: 'testcontainers', adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+    return {
+      kind: 'testcontainers',
+      adminUrl: container.getConnectionUri(),
+      stop: async () => void (await container.stop()),
+    };
   } catch (err) {
     log(`no container runtime (${String((err as Error).message).split('\n')[0]}); using embedded PostgreSQL`);
   }

@@ -12,10 +12,12 @@ export async function catalogSnapshot(db: Queryable): Promise<Record<string, str
   return {
     tables: await q(`SELECT table_schema || '.' || table_name || ' ' || table_type AS x FROM information_schema.tables
                       WHERE table_schema IN ('public', 'drizzle')`),
-    columns: await q(`SELECT table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+    columns:
+      await q(`SELECT table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
                              || ' default=' || coalesce(column_default, '-') AS x
                         FROM information_schema.columns WHERE table_schema IN ('public', 'drizzle')`),
-    constraints: await q(`SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' valid=' || convalidated AS x
+    constraints:
+      await q(`SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' valid=' || convalidated AS x
                             FROM pg_constraint WHERE connamespace IN ('public'::regnamespace, 'drizzle'::regnamespace)`),
     indexes: await q(`SELECT pg_get_indexdef(i.indexrelid) || ' valid=' || i.indisvalid AS x
                         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -23,7 +25,9 @@ export async function catalogSnapshot(db: Queryable): Promise<Record<string, str
     views: await q(`SELECT viewname || ': ' || definition AS x FROM pg_views WHERE schemaname = 'public'`),
     functions: await q(`SELECT p.oid::regprocedure::text || ': ' || md5(pg_get_functiondef(p.oid)) AS x
                           FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`),
-    triggers: await q(`SELECT tgrelid::regclass::text || ' ' || pg_get_triggerdef(oid) AS x FROM pg_trigger WHERE NOT tgisinternal`),
+    triggers: await q(
+      `SELECT tgrelid::regclass::text || ' ' || pg_get_triggerdef(oid) AS x FROM pg_trigger WHERE NOT tgisinternal`,
+    ),
     comments: await q(`SELECT c.relname || '.' || a.attname || ': ' || d.description AS x
                          FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
@@ -46,7 +50,11 @@ export async function dataSnapshot(db: Queryable): Promise<Record<string, string
 }
 
 /** Rows of one table as objects keyed by primary key `id`, with chosen columns dropped. */
-export async function rowsById(db: Queryable, table: string, omit: string[] = []): Promise<Map<string, Record<string, unknown>>> {
+export async function rowsById(
+  db: Queryable,
+  table: string,
+  omit: string[] = [],
+): Promise<Map<string, Record<string, unknown>>> {
   const { rows } = await db.query<{ r: Record<string, unknown> }>(`SELECT to_jsonb(x) AS r FROM ${table} x`);
   return new Map(
     rows.map(({ r }) => {
