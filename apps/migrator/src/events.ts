@@ -13,7 +13,7 @@ export type MigratorEvent =
   | { event: 'lock_retry'; tag: string; attempt: number; delayMs: number; statement: number }
   | { event: 'migration_done'; tag: string; direction: 'up' | 'down'; durationMs: number }
   | { event: 'nothing_to_do'; command: 'migrate' | 'rollback' }
-  | { event: 'embedded'; dataDir: string; port: number }
+  | { event: 'embedded'; version: string; dataDir: string; port: number }
   | { event: 'interrupt'; signal: string }
   | { event: 'done'; command: string; applied: string[]; durationMs: number };
 
@@ -66,7 +66,7 @@ function human(e: MigratorEvent): string | null {
     case 'nothing_to_do':
       return e.command === 'migrate' ? 'nothing to migrate: the database is up to date' : 'nothing to roll back';
     case 'embedded':
-      return `embedded PostgreSQL on 127.0.0.1:${e.port}, data in ${e.dataDir}`;
+      return `embedded PostgreSQL ${e.version} on 127.0.0.1:${e.port}, data in ${e.dataDir}`;
     case 'interrupt':
       return `${e.signal}: stopping after the current statement`;
     case 'done':

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type EmbeddedServer, freePort, startEmbedded } from '@gym/migrator';
+import { freePort, pgMajorFromEnv } from '@gym/migrator';
+import { type EmbeddedServer, startEmbedded } from '@gym/migrator/embedded';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedPort } from './harness/admin';
@@ -30,7 +31,13 @@ describe('the server is not up yet', () => {
 
       dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gym-connect-retry-'));
       fs.chmodSync(dataRoot, 0o755);
-      server = await startEmbedded({ dataDir: path.join(dataRoot, 'pg'), port, persistent: false, fast: true });
+      server = await startEmbedded({
+        dataDir: path.join(dataRoot, 'pg'),
+        port,
+        persistent: false,
+        fast: true,
+        version: pgMajorFromEnv(),
+      });
 
       const result = await run.done;
       expect(result.code, result.stdout + result.stderr).toBe(0);

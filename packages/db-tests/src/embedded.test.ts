@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbedded } from '@gym/migrator';
+import { pgMajorFromEnv } from '@gym/migrator';
+import { startEmbedded } from '@gym/migrator/embedded';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
@@ -14,7 +15,7 @@ describe('the embedded PostgreSQL', () => {
     const dataDir = path.join(home, 'repo', '.data', 'embedded-pg');
     try {
       for (const round of [1, 2]) {
-        const server = await startEmbedded({ dataDir, fast: true });
+        const server = await startEmbedded({ dataDir, fast: true, version: pgMajorFromEnv() });
         try {
           await server.ensureDatabase('gym');
           const client = new pg.Client({ connectionString: server.url('gym') });

@@ -31,7 +31,9 @@ describe('human output', () => {
       expect(lines, r.stdout).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^applied\\s+${tag} ${duration}$`));
     }
-    expect(r.stdout).toMatch(/^connected to 127\.0\.0\.1:\d+\/gym_t_\w+ \(PostgreSQL 15\.\d+/m);
+    const version = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
+    expect(r.stdout).toContain(`/${db.name} (PostgreSQL ${version})`);
+    expect(r.stdout).toMatch(/^connected to 127\.0\.0\.1:\d+\/gym_t_\w+ \(PostgreSQL \d+\.\d+/m);
     expect(r.stdout).toContain(`apply: ${TAGS.join(', ')}`);
 
     const rollback = await runCli(['rollback', '--url', db.url]);

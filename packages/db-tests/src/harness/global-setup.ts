@@ -25,9 +25,12 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);
   await admin.query(`CREATE DATABASE ${templateDatabase}`);
+  const serverVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
   await admin.end();
   await migrate({ url: databaseUrl(server.adminUrl, templateDatabase) });
-  console.log(`[db-tests] server: ${server.kind}; template ${templateDatabase} migrated to latest`);
+  console.log(
+    `[db-tests] server: ${server.kind}, PostgreSQL ${serverVersion}; template ${templateDatabase} migrated to latest`,
+  );
   project.provide('adminUrl', server.adminUrl);
   project.provide('templateDatabase', templateDatabase);
   project.provide('serverKind', server.kind);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbedded } from '@gym/migrator';
+import { pgMajorFromEnv } from '@gym/migrator';
+import { startEmbedded } from '@gym/migrator/embedded';
 
 export type ServerKind = 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded';
 
@@ -13,18 +14,20 @@ export interface TestServer {
 }
 
 /**
- * The server the suites run against, in order of preference: TEST_DATABASE_URL when set; a PostgreSQL 15
- * container when a container runtime answers; otherwise the embedded PostgreSQL 15 from npm. A newcomer's
- * machine has at least the last one.
+ * The server the suites run against, in order of preference: TEST_DATABASE_URL when set; a PostgreSQL
+ * container when a container runtime answers; otherwise the embedded PostgreSQL from npm. A newcomer's
+ * machine has at least the last one. The container and the embedded server run GYM_PG_VERSION (15, 17 or
+ * 18; default 15); with TEST_DATABASE_URL the version is that server's.
  */
 export async function startTestServer(log: (line: string) => void): Promise<TestServer> {
+  const major = pgMajorFromEnv();
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) {
     return { kind: 'TEST_DATABASE_URL', adminUrl: fromEnv, stop: async () => {} };
   }
   try {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const container = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('postgres').start();
+    const container = await new PostgreSqlContainer(`postgres:${major}-alpine`).withDatabase('postgres').start();
     return {
       kind: 'testcontainers',
       adminUrl: container.getConnectionUri(),
@@ -35,7 +38,12 @@ export async function startTestServer(log: (line: string) => void): Promise<Test
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gym-db-tests-'));
   fs.chmodSync(dataDir, 0o755);
-  const server = await startEmbedded({ dataDir: path.join(dataDir, 'pg'), persistent: false, fast: true });
+  const server = await startEmbedded({
+    dataDir: path.join(dataDir, 'pg'),
+    persistent: false,
+    fast: true,
+    version: major,
+  });
   return {
     kind: 'embedded',
     adminUrl: server.url('postgres'),
