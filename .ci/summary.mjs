@@ -1,11 +1,25 @@
-// Prints vitest's JSON report as one plain closing line: "N passed, N failed, N skipped".
+// Prints vitest JSON reports as one plain closing line: "<label>: N passed, N failed, N skipped".
+// Usage: node .ci/summary.mjs <label> <report.json>...  A missing report counts as a failure.
 import fs from 'node:fs';
 
-const file = process.argv[2];
-if (!fs.existsSync(file)) {
-  console.log('0 passed, 1 failed (no test report was written)');
-  process.exit(1);
+const [label, ...files] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of files) {
+  if (!fs.existsSync(file)) {
+    failed++;
+    console.error(`${file}: no test report was written`);
+    continue;
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A file that failed to load has no tests in the counts: count it as a failure.
+  failed += (r.testResults ?? []).filter(
+    (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
+  ).length;
 }
-const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(`${label}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { count, duration } from './args';
 import type { EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
 import { createRenderer, formatMs } from './events';
 import { pgMajorFromEnv } from './pg-version';
 import { defaults, migrate, type RunOptions, rollback, status } from './run';
-import { makeRedactor, redactUrl } from './url';
+import { makeRedactor, passwordOf, redactUrl } from './url';
 
 const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
   --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
@@ -27,27 +28,11 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
 exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out,
             4 edited migration, 5 cannot connect, 130 interrupted`;
 
-function duration(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
-  if (!m)
-    throw new UsageError(`--${name} takes a duration like 500ms, 2s or 1m, not "${raw}"`, 'See gym-migrate --help.');
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' || m[2] === undefined ? n : m[2] === 's' ? n * 1000 : n * 60_000);
-}
-
-function count(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw))
-    throw new UsageError(`--${name} takes a whole number, not "${raw}"`, 'See gym-migrate --help.');
-  return Number(raw);
-}
-
 async function main(argv: string[]): Promise<number> {
   let json = argv.includes('--json');
   // Set before parsing, so that even an argument error cannot print the password of --url or DATABASE_URL.
   const urlArg = argv.includes('--url') ? argv[argv.indexOf('--url') + 1] : undefined;
-  let redact = makeRedactor(safePassword(urlArg ?? process.env.DATABASE_URL));
+  let redact = makeRedactor(passwordOf(urlArg ?? process.env.DATABASE_URL));
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
   let embedded: EmbeddedServer | undefined;
@@ -93,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     if (positionals.length > 1)
       throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
     let url = values.url ?? process.env.DATABASE_URL;
-    redact = makeRedactor(safePassword(url));
+    redact = makeRedactor(passwordOf(url));
     reporter = createRenderer({ json, redact, write: out });
     const options: RunOptions = {
       url,
@@ -116,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       embedded = await startEmbedded({ version: pgMajorFromEnv() });
       await embedded.ensureDatabase('gym');
       url = embedded.url('gym');
-      redact = makeRedactor(safePassword(url));
+      redact = makeRedactor(passwordOf(url));
       reporter = createRenderer({ json, redact, write: out });
       Object.assign(options, { url, reporter });
       reporter({ event: 'embedded', version: embedded.version, dataDir: embedded.dataDir, port: embedded.port });
@@ -130,18 +115,6 @@ async function main(argv: string[]): Promise<number> {
     return report(err, json, redact);
   } finally {
     await embedded?.stop().catch(() => {});
-  }
-}
-
-function safePassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    // pg also takes the password from a query parameter.
-    return parsed.password || parsed.searchParams.get('password') || undefined;
-  } catch {
-    // A URL that does not parse can still hold a password: user:SECRET@host, or password=SECRET.
-    return /[^:/@\s]+:([^@\s/]+)@/.exec(url)?.[1] ?? /password\s*=\s*([^\s&]+)/i.exec(url)?.[1];
   }
 }
 

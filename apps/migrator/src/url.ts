@@ -76,3 +76,16 @@ export function makeRedactor(password: string | undefined): (text: string) => st
     return out;
   };
 }
+
+/** The password a connection string carries, parsed or not, so that it can be redacted from everything printed. */
+export function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    // pg also takes the password from a query parameter.
+    return parsed.password || parsed.searchParams.get('password') || undefined;
+  } catch {
+    // A URL that does not parse can still hold a password: user:SECRET@host, or password=SECRET.
+    return /[^:/@\s]+:([^@\s/]+)@/.exec(url)?.[1] ?? /password\s*=\s*([^\s&]+)/i.exec(url)?.[1];
+  }
+}
