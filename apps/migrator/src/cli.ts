@@ -26,7 +26,7 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
   --connect-timeout <dur>  per connection attempt (default ${defaults.connectTimeoutMs / 1000}s)
   --connect-retry-for <dur> keep retrying an unreachable server this long (default ${defaults.connectRetryForMs / 1000}s)
 exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out,
-            4 edited migration, 5 cannot connect, 130 interrupted`;
+            4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 130 interrupted`;
 
 async function main(argv: string[]): Promise<number> {
   let json = argv.includes('--json');

@@ -9,6 +9,7 @@ export const ExitCode = {
   lockTimeout: 3,
   editedMigration: 4,
   connection: 5,
+  transactionPooler: 6,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -34,6 +35,12 @@ export class UsageError extends MigratorError {
 export class ConnectionError extends MigratorError {
   readonly exitCode = ExitCode.connection;
   readonly kind = 'connection';
+}
+
+/** The URL reaches the server through a transaction-mode pooler: one run would not be one backend. */
+export class PoolerError extends MigratorError {
+  readonly exitCode = ExitCode.transactionPooler;
+  readonly kind = 'transaction_pooler';
 }
 
 /** Another migrator held the advisory lock for longer than --lock-wait. */

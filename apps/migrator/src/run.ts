@@ -22,6 +22,7 @@ import {
   resolveTarget,
   splitStatements,
 } from './plan';
+import { assertLockHeldHere, assertOneBackend } from './session-check';
 import { describeTarget, parseDatabaseUrl } from './url';
 
 export interface RunOptions {
@@ -80,13 +81,14 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
   const url = parseDatabaseUrl(opts.url);
   const local = loadMigrations(opts.migrationsFolder ?? defaultMigrationsFolder);
   const target = resolveTarget(local, opts.to);
-  const client = await connect({
+  const connectOptions = {
     url,
     reporter,
     connectTimeoutMs: opts.connectTimeoutMs ?? defaults.connectTimeoutMs,
     retryForMs: opts.connectRetryForMs ?? defaults.connectRetryForMs,
     signal: opts.signal,
-  });
+  };
+  const client = await connect(connectOptions);
   let release: (() => Promise<void>) | undefined;
   let currentTag = '';
   client.on('notice', (n) => {
@@ -96,11 +98,13 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     reporter({ event: 'connected', target: describeTarget(url), serverVersion: rows[0]?.v ?? '?' });
     if (locked) {
+      await assertOneBackend(client, () => connect({ ...connectOptions, reporter: silentReporter, retryForMs: 0 }));
       release = await acquireLock(client, {
         waitMs: opts.lockWaitMs ?? defaults.lockWaitMs,
         reporter,
         signal: opts.signal,
       });
+      await assertLockHeldHere(client);
     }
     const { states, unknown } = reconcile(local, await readApplied(client));
     const settings: ApplySettings = {
