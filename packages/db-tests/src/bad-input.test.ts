@@ -217,7 +217,7 @@ describe('the exit codes are the documented ones', () => {
   });
   it('--help lists each of them', () => {
     expect(help).toContain('exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out');
-    expect(help).toContain('4 edited migration, 5 cannot connect, 130 interrupted');
+    expect(help).toContain('4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 130 interrupted');
     expect(ExitCode).toEqual({
       ok: 0,
       migrationFailed: 1,
@@ -225,6 +225,7 @@ describe('the exit codes are the documented ones', () => {
       lockTimeout: 3,
       editedMigration: 4,
       connection: 5,
+      transactionPooler: 6,
       interrupted: 130,
     });
   });
