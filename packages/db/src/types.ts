@@ -1,9 +1,9 @@
-import type { machines } from './schema/machines';
-import type { members } from './schema/members';
-import type { trainers } from './schema/trainers';
-import type { trainingSessionMembers } from './schema/training-session-members';
-import type { trainingSessions } from './schema/training-sessions';
-import type { trainingSessionsCalendar } from './schema/views';
+import type { machines } from './schema/machines.js';
+import type { members } from './schema/members.js';
+import type { trainers } from './schema/trainers.js';
+import type { trainingSessionMembers } from './schema/training-session-members.js';
+import type { trainingSessions } from './schema/training-sessions.js';
+import type { trainingSessionsCalendar } from './schema/views.js';
 
 export type Machine = typeof machines.$inferSelect;
 export type NewMachine = typeof machines.$inferInsert;

@@ -1,10 +1,10 @@
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { machineNumbers, machines } from './schema/machines';
-import { members } from './schema/members';
-import { trainers } from './schema/trainers';
-import { trainingSessionMembers } from './schema/training-session-members';
-import { trainingSessions } from './schema/training-sessions';
+import { machineNumbers, machines } from './schema/machines.js';
+import { members } from './schema/members.js';
+import { trainers } from './schema/trainers.js';
+import { trainingSessionMembers } from './schema/training-session-members.js';
+import { trainingSessions } from './schema/training-sessions.js';
 
 const endsAfterStart = (s: { scheduledStart: Date; scheduledEnd: Date }) => s.scheduledEnd > s.scheduledStart;
 const endsAfterStartIssue = { message: 'scheduledEnd must be after scheduledStart', path: ['scheduledEnd'] };
