@@ -1,4 +1,4 @@
-export { createDb, type Database, type Transaction } from './client.js';
+export { createDb, type Database, type DatabaseOrTransaction, type Transaction } from './client.js';
 export { migrationsFolder, rollbackFolder } from './migrations.js';
 export * from './schema/index.js';
 export * from './types.js';
