@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns';
+import { timestamps } from './columns.js';
 
 /** The studio has exactly three machines; 0001_machines seeds them. */
 export const machineNumbers = [1, 2, 3] as const;

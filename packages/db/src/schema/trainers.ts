@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { personStatuses, timestamps } from './columns';
+import { personStatuses, timestamps } from './columns.js';
 
 export const trainers = pgTable(
   'trainers',

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { members } from './members';
-import { trainingSessions } from './training-sessions';
+import { members } from './members.js';
+import { trainingSessions } from './training-sessions.js';
 
 export const bookingStatuses = ['confirmed', 'waitlisted', 'cancelled', 'no_show', 'attended'] as const;
 

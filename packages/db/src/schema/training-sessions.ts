@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { machines } from './machines';
-import { trainers } from './trainers';
+import { machines } from './machines.js';
+import { trainers } from './trainers.js';
 
 export const sessionStatuses = ['scheduled', 'in_progress', 'completed', 'cancelled'] as const;
 export type SessionStatus = (typeof sessionStatuses)[number];
