@@ -60,10 +60,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether `pid` is a PostgreSQL server; where /proc cannot say, assume it is (the safe answer). */
+/** Whether `pid` is a PostgreSQL server (by its command name); where /proc cannot say, assume it is. */
 function isPostgres(pid: number): boolean {
   try {
-    return /postgres/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
   } catch {
     return os.platform() !== 'linux' || fs.existsSync(`/proc/${pid}`);
   }
