@@ -46,9 +46,13 @@ commit="$(git -C "$repo" rev-parse --short HEAD)"
 } >"$work/readme-commands.sh"
 chmod 644 "$work/head.bundle" "$work/readme-commands.sh"
 
-# What a fresh login has: none of this shell's variables (TEST_DATABASE_URL, GYM_*, ...); CI as given.
+# What a fresh login has: none of this shell's variables (TEST_DATABASE_URL, GYM_*, ...), but the machine's
+# own way to the registry (its CA bundle, a proxy) where it has one; CI as given.
 fresh_login=(env -i SHELL=/bin/bash LANG=C.UTF-8 TERM=dumb "CI=${CI:-true}"
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+for var in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+  if [ -n "${!var:-}" ]; then fresh_login+=("$var=${!var}"); fi
+done
 
 status=0
 
@@ -58,7 +62,7 @@ id -u "$newcomer" >/dev/null 2>&1 || useradd -m -s /bin/bash "$newcomer"
 home="$(getent passwd "$newcomer" | cut -d: -f6)"
 mkdir -p "$home" && chown "$newcomer:" "$home" && chmod 700 "$home"
 runuser -u "$newcomer" -- rm -rf "$home/gym-db"
-runuser -u "$newcomer" -- git clone -q "$work/head.bundle" "$home/gym-db"
+runuser -u "$newcomer" -- git -c advice.detachedHead=false clone -q "$work/head.bundle" "$home/gym-db"
 if (cd / && runuser -u "$newcomer" -- "${fresh_login[@]}" HOME="$home" USER="$newcomer" LOGNAME="$newcomer" \
   bash -lc "cd ~/gym-db && bash '$work/readme-commands.sh'"); then
   say "(a) passed"
@@ -72,7 +76,7 @@ fi
 private="$(mktemp -d)"
 chmod 700 "$private"
 say "(b) root, clone of $commit in $private (mode 700)"
-git clone -q "$work/head.bundle" "$private/gym-db"
+git -c advice.detachedHead=false clone -q "$work/head.bundle" "$private/gym-db"
 if (cd / && "${fresh_login[@]}" HOME="$HOME" USER=root LOGNAME=root \
   bash -lc "cd '$private/gym-db' && bash '$work/readme-commands.sh'"); then
   say "(b) passed"
