@@ -54,6 +54,24 @@ for var in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy
   if [ -n "${!var:-}" ]; then fresh_login+=("$var=${!var}"); fi
 done
 
+# turbo runs each package's script with whatever `pnpm` is on PATH; on a machine where nobody ran
+# `corepack enable` there is none, so the root devDependency pnpm (in node_modules/.bin, which pnpm puts on
+# its scripts' PATH) must be the version that package.json pins for corepack.
+pinned="$(node -p "require('$repo/package.json').packageManager.replace(/^pnpm@/, '')")"
+devdep="$(node -p "require('$repo/package.json').devDependencies.pnpm")"
+if [ "$pinned" != "$devdep" ]; then
+  echo "newcomers.sh: package.json pins pnpm@$pinned (packageManager) but has pnpm $devdep in devDependencies" >&2
+  exit 1
+fi
+
+# This machine's Node may have had `corepack enable` run by root (CI's .ci/run does), which puts a pnpm in
+# /usr/bin that a newcomer's machine does not have. The normal user's PATH hides it, as on such a machine.
+mkdir -p "$work/no-pnpm"
+for shim in pnpm pnpx; do
+  printf '#!/bin/sh\necho "%s: command not found" >&2\nexit 127\n' "$shim" >"$work/no-pnpm/$shim"
+done
+chmod 755 "$work/no-pnpm" "$work/no-pnpm/"*
+
 status=0
 
 # (a) A normal user, clone in a private home.
@@ -64,7 +82,7 @@ mkdir -p "$home" && chown "$newcomer:" "$home" && chmod 700 "$home"
 runuser -u "$newcomer" -- rm -rf "$home/gym-db"
 runuser -u "$newcomer" -- git -c advice.detachedHead=false clone -q "$work/head.bundle" "$home/gym-db"
 if (cd / && runuser -u "$newcomer" -- "${fresh_login[@]}" HOME="$home" USER="$newcomer" LOGNAME="$newcomer" \
-  bash -lc "cd ~/gym-db && bash '$work/readme-commands.sh'"); then
+  bash -lc "export PATH='$work/no-pnpm':\$PATH; cd ~/gym-db && bash '$work/readme-commands.sh'"); then
   say "(a) passed"
   runuser -u "$newcomer" -- rm -rf "$home/gym-db"
 else

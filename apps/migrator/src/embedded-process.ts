@@ -115,8 +115,8 @@ export class PortInUse extends EmbeddedServerError {}
  * statement and then stops the server) and a watchdog: a shell that reads a pipe from this process and
  * stops the server when the pipe closes, which is also what happens when this process is killed with
  * SIGKILL. The watchdog is a separate process, not a child of the server (the postmaster treats an unknown
- * child's exit as a crash of one of its own). No TCP-less Unix socket: nothing here uses one, and two
- * servers could otherwise collide on /tmp/.s.PGSQL.<port>.
+ * child's exit as a crash of one of its own). No Unix socket: nothing here uses one, and two servers on
+ * one port number could otherwise collide on /tmp/.s.PGSQL.<port>.
  */
 export async function startPostgres(
   bins: ServerBinaries,
