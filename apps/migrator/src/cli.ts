@@ -14,6 +14,8 @@ import { makeRedactor, redactUrl } from './url';
 
 const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
   --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
+  --pre-deploy             migrate: only the pre-deploy migrations, the deploy job's step before the rollout
+                           (post-deploy ones stay pending for the plain migrate after it)
   --dry-run                show what would run, run nothing
   --json                   one JSON object per event on stdout
   --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         to: { type: 'string' },
+        'pre-deploy': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         embedded: { type: 'boolean' },
@@ -90,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
         'Use migrate, rollback or status (gym-migrate --help).',
       );
     }
+    if (values['pre-deploy'] && command !== 'migrate')
+      throw new UsageError(`--pre-deploy only applies to migrate, not ${command}`, 'See gym-migrate --help.');
     if (positionals.length > 1)
       throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
     let url = values.url ?? process.env.DATABASE_URL;
@@ -98,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     const options: RunOptions = {
       url,
       to: values.to,
+      preDeploy: values['pre-deploy'],
       dryRun: values['dry-run'],
       reporter,
       signal: controller.signal,
@@ -160,16 +166,17 @@ function printStatus(
     return;
   }
   const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
-  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  applied at`);
+  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  ${'applied at'.padEnd(24)}  phase`);
   for (const r of result.rows) {
     const at = r.appliedAt ? r.appliedAt.toISOString() : '-';
-    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at}`);
+    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at.padEnd(24)}  ${r.phase}`);
   }
   for (const u of result.unknown) out(`${'(not in journal)'.padEnd(width)}  unknown   hash ${u.hash.slice(0, 12)}…`);
   const pending = result.rows.filter((r) => r.state === 'pending').length;
   const edited = result.rows.filter((r) => r.state === 'edited').length;
+  const postDeploy = result.rows.filter((r) => r.state === 'pending' && r.phase === 'post-deploy').length;
   out(
-    `${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
+    `${result.rows.length - pending} applied, ${pending} pending${postDeploy ? ` (${postDeploy} post-deploy)` : ''}${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
   );
 }
 
