@@ -102,6 +102,37 @@ describe('0002 to 0004 round trip: up, down, up', () => {
   });
 });
 
+describe('rolling back the expand step (0003, 0002) alone', () => {
+  it('restores nothing but the catalog: every row is as it was, and only the machine assignments are kept', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 3, members: 40, sessions: realisticOldSessions(200) });
+    const catalogAt0001 = await catalogSnapshot(db);
+    await migrateTo(db.url, '0003_session_functions');
+    await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 2)
+                     WHERE id IN (SELECT id FROM training_sessions ORDER BY id LIMIT 25)`);
+    const expanded = await rowsById(db, 'training_sessions');
+
+    expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+      '0003_session_functions',
+      '0002_training_sessions_machines',
+    ]);
+    expect(await catalogSnapshot(db)).toEqual(catalogAt0001);
+    // Nothing was dropped by the expand step, so its rollback rewrote nothing: each row is the expanded one
+    // (location and max_participants included) without machine_id.
+    const down = await rowsById(db, 'training_sessions');
+    expect(down.size).toBe(expanded.size);
+    for (const [id, row] of expanded) {
+      const { machine_id: _m, ...kept } = row;
+      expect(down.get(id)).toEqual(kept);
+    }
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${MACHINE_ARCHIVE}`);
+    expect(rows).toEqual([{ n: 25 }]);
+    await migrateTo(db.url, '0003_session_functions');
+    expect(await rowsById(db, 'training_sessions')).toEqual(expanded);
+  });
+});
+
 describe('rollback refusals and defaults', () => {
   it('refuses to roll back 0002 while a session has no trainer, and changes nothing', async () => {
     const db = await database('template');
