@@ -19,6 +19,8 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
   --seed                   start: fill an empty database with a week of sample bookings
   --port <n>               start: the port to listen on (default ${devServerPort}, or GYM_EMBEDDED_PORT)
   --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
+  --pre-deploy             migrate: only the pre-deploy migrations, the deploy job's step before the rollout
+                           (post-deploy ones stay pending for the plain migrate after it)
   --dry-run                show what would run, run nothing
   --json                   one JSON object per event on stdout
   --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         to: { type: 'string' },
+        'pre-deploy': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         embedded: { type: 'boolean' },
@@ -86,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if ((values.seed || values.port !== undefined) && command !== 'start')
       throw new UsageError(`--${values.seed ? 'seed' : 'port'} is only for start`, 'See gym-migrate --help.');
+    if (values['pre-deploy'] && command !== 'migrate')
+      throw new UsageError(`--pre-deploy only applies to migrate, not ${command}`, 'See gym-migrate --help.');
     if (positionals.length > 1)
       throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
     let url = values.url ?? process.env.DATABASE_URL;
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     const options: RunOptions = {
       url,
       to: values.to,
+      preDeploy: values['pre-deploy'],
       dryRun: values['dry-run'],
       reporter,
       signal: controller.signal,
@@ -158,16 +164,17 @@ function printStatus(
     return;
   }
   const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
-  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  applied at`);
+  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  ${'applied at'.padEnd(24)}  phase`);
   for (const r of result.rows) {
     const at = r.appliedAt ? r.appliedAt.toISOString() : '-';
-    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at}`);
+    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at.padEnd(24)}  ${r.phase}`);
   }
   for (const u of result.unknown) out(`${'(not in journal)'.padEnd(width)}  unknown   hash ${u.hash.slice(0, 12)}…`);
   const pending = result.rows.filter((r) => r.state === 'pending').length;
   const edited = result.rows.filter((r) => r.state === 'edited').length;
+  const postDeploy = result.rows.filter((r) => r.state === 'pending' && r.phase === 'post-deploy').length;
   out(
-    `${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
+    `${result.rows.length - pending} applied, ${pending} pending${postDeploy ? ` (${postDeploy} post-deploy)` : ''}${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
   );
 }
 
