@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ['./src/harness/global-setup.ts'],
     // Each file gets its own database, so files run in parallel; the machine has 2 cores.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 4,
     // In CI a JSON report too, which .ci/run turns into one "N passed, N failed" line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
     testTimeout: 120_000,
