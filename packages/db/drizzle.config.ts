@@ -6,6 +6,9 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: './src/schema/index.ts',
   out: './migrations',
+  // Supabase's roles (anon, authenticated, service_role) exist there and are made by 0004 elsewhere:
+  // drizzle-kit must not create or drop them.
+  entities: { roles: { provider: 'supabase' } },
   strict: true,
   verbose: true,
 });

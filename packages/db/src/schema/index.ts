@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './columns';
 export * from './machines';
 export * from './members';
