@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { workspaceSource } from './src/harness/vitest-preset.js';
 
 export default defineConfig({
+  // Workspace packages load from their TypeScript source (the "@gym/source" export condition): no build first.
+  plugins: [workspaceSource()],
   test: {
     include: ['src/**/*.test.ts'],
     globalSetup: ['./src/harness/global-setup.ts'],

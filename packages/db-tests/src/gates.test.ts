@@ -47,7 +47,7 @@ it('a script that starts and stops the embedded server keeps its own exit code a
   try {
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', path.join(fixtures, 'exit-code.ts'), path.join(home, 'pg')],
+      ['--conditions=@gym/source', '--import', 'tsx', path.join(fixtures, 'exit-code.ts'), path.join(home, 'pg')],
       {
         encoding: 'utf8',
         env: cleanEnv({}),

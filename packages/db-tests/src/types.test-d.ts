@@ -1,4 +1,11 @@
-import type { CreateSessionData, Machine, NewTrainingSession, TrainingSession } from '@gym/db';
+import type {
+  CreateSessionData,
+  CreateSessionDataInput,
+  Machine,
+  NewTrainingSession,
+  TrainingSession,
+  TrainingSessionUpdate,
+} from '@gym/db';
 import { describe, expectTypeOf, it } from 'vitest';
 
 // US-004: the inferred types. Run by vitest's typecheck mode (tsc), so a wrong type fails `pnpm test`.
@@ -23,5 +30,17 @@ describe('inferred types', () => {
   it('CreateSessionData: a single memberId', () => {
     expectTypeOf<CreateSessionData['memberId']>().toEqualTypeOf<string>();
     expectTypeOf<CreateSessionData>().not.toHaveProperty('memberIds');
+  });
+
+  it('CreateSessionDataInput takes ISO strings or Dates; parsed, CreateSessionData has Dates', () => {
+    expectTypeOf<CreateSessionDataInput['scheduledStart']>().toEqualTypeOf<string | Date>();
+    expectTypeOf<CreateSessionData['scheduledStart']>().toEqualTypeOf<Date>();
+    expectTypeOf<CreateSessionDataInput['memberId']>().toEqualTypeOf<string>();
+  });
+
+  it('TrainingSessionUpdate: every field optional, no id', () => {
+    expectTypeOf<{ notes: string }>().toExtend<TrainingSessionUpdate>();
+    expectTypeOf<TrainingSessionUpdate['scheduledEnd']>().toEqualTypeOf<Date | undefined>();
+    expectTypeOf<TrainingSessionUpdate>().not.toHaveProperty('id');
   });
 });

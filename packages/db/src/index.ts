@@ -1,5 +1,5 @@
-export { createDb, type Database, type Transaction } from './client';
-export { migrationsFolder, rollbackFolder } from './migrations';
-export * from './schema/index';
-export * from './types';
-export * from './validation';
+export { createDb, type Database, type DatabaseOrTransaction, type Transaction } from './client.js';
+export { migrationsFolder, rollbackFolder } from './migrations.js';
+export * from './schema/index.js';
+export * from './types.js';
+export * from './validation.js';

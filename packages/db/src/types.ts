@@ -1,9 +1,11 @@
-import type { machines } from './schema/machines';
-import type { members } from './schema/members';
-import type { trainers } from './schema/trainers';
-import type { trainingSessionMembers } from './schema/training-session-members';
-import type { trainingSessions } from './schema/training-sessions';
-import type { trainingSessionsCalendar } from './schema/views';
+import type { z } from 'zod';
+import type { machines } from './schema/machines.js';
+import type { members } from './schema/members.js';
+import type { trainers } from './schema/trainers.js';
+import type { trainingSessionMembers } from './schema/training-session-members.js';
+import type { trainingSessions } from './schema/training-sessions.js';
+import type { trainingSessionsCalendar } from './schema/views.js';
+import type { createSessionDataSchema, trainingSessionUpdateSchema } from './validation.js';
 
 export type Machine = typeof machines.$inferSelect;
 export type NewMachine = typeof machines.$inferInsert;
@@ -36,3 +38,8 @@ export interface SessionFilters {
   from?: Date;
   to?: Date;
 }
+
+/** What the booking API accepts (createSessionDataSchema's input): ISO-8601 strings or Dates. */
+export type CreateSessionDataInput = z.input<typeof createSessionDataSchema>;
+/** A parsed change to a session (trainingSessionUpdateSchema): every field optional. */
+export type TrainingSessionUpdate = z.output<typeof trainingSessionUpdateSchema>;

@@ -1,45 +1,85 @@
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { machineNumbers, machines } from './schema/machines';
-import { members } from './schema/members';
-import { trainers } from './schema/trainers';
-import { trainingSessionMembers } from './schema/training-session-members';
-import { trainingSessions } from './schema/training-sessions';
+import { machineNumbers, machines } from './schema/machines.js';
+import { members } from './schema/members.js';
+import { trainers } from './schema/trainers.js';
+import { trainingSessionMembers } from './schema/training-session-members.js';
+import { sessionStatuses, trainingSessions } from './schema/training-sessions.js';
 
-const endsAfterStart = (s: { scheduledStart: Date; scheduledEnd: Date }) => s.scheduledEnd > s.scheduledStart;
-const endsAfterStartIssue = { message: 'scheduledEnd must be after scheduledStart', path: ['scheduledEnd'] };
+// Two layers. The *BaseSchema objects are plain drizzle-zod schemas with column-level rules only, so
+// .pick/.omit/.partial/.extend work on them (zod 4 throws on those once an object carries a refinement).
+// The named schemas below them add the cross-field rules, built from the bases.
 
-export const machineSelectSchema = createSelectSchema(machines, {
-  machineNumber: z.union(
-    machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>],
-  ),
-});
-export const machineInsertSchema = createInsertSchema(machines, {
-  machineNumber: z.union(
-    machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>],
-  ),
-  name: (s) => s.min(1),
-});
+/**
+ * A point in time from JSON or from code: a Date, or an ISO-8601 date-time string with a zone (`Z` or
+ * `+01:00`). A string without a zone is refused: the server would read it in its own time zone.
+ */
+export const dateTimeInput = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
+
+const machineNumber = z.union(
+  machineNumbers.map((n) => z.literal(n)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>],
+);
+
+function endsAfterStart<S extends z.ZodType<{ scheduledStart?: Date | undefined; scheduledEnd?: Date | undefined }>>(
+  schema: S,
+): S {
+  return schema.refine((s) => !s.scheduledStart || !s.scheduledEnd || s.scheduledEnd > s.scheduledStart, {
+    message: 'scheduledEnd must be after scheduledStart',
+    path: ['scheduledEnd'],
+  });
+}
+
+export const machineSelectSchema = createSelectSchema(machines, { machineNumber });
+export const machineInsertSchema = createInsertSchema(machines, { machineNumber, name: (s) => s.min(1) });
 
 export const trainerInsertSchema = createInsertSchema(trainers, { email: () => z.email() });
 export const memberInsertSchema = createInsertSchema(members, { email: () => z.email() });
 
 export const trainingSessionSelectSchema = createSelectSchema(trainingSessions);
-export const trainingSessionInsertSchema = createInsertSchema(trainingSessions, {
+
+/** Every column of a new session with its own rules (one participant at most), no cross-field rule. */
+export const trainingSessionInsertBaseSchema = createInsertSchema(trainingSessions, {
+  scheduledStart: dateTimeInput,
+  scheduledEnd: dateTimeInput,
+  createdAt: dateTimeInput.optional(),
+  updatedAt: dateTimeInput.optional(),
   currentParticipants: (s) => s.int().min(0).max(1),
-}).refine(endsAfterStart, endsAfterStartIssue);
+});
+/** A new session: the base, and an end after the start. */
+export const trainingSessionInsertSchema = endsAfterStart(trainingSessionInsertBaseSchema);
+/**
+ * A change to a session: any subset of the columns but its id and timestamps; an end after the start when
+ * both are given (against the stored row, the database function and its CHECK decide).
+ */
+export const trainingSessionUpdateSchema = endsAfterStart(
+  trainingSessionInsertBaseSchema.omit({ id: true, createdAt: true, updatedAt: true }).partial(),
+);
 
 export const trainingSessionMemberInsertSchema = createInsertSchema(trainingSessionMembers);
 
-/** The booking function's input (US-004 CreateSessionData): one member, an optional trainer. */
-export const createSessionDataSchema = z
-  .object({
-    machineId: z.uuid(),
-    memberId: z.uuid(),
-    scheduledStart: z.date(),
-    scheduledEnd: z.date(),
-    trainerId: z.uuid().nullish(),
-    sessionType: z.string().nullish(),
-    notes: z.string().nullish(),
-  })
-  .refine(endsAfterStart, endsAfterStartIssue);
+/** The booking function's input (US-004 CreateSessionData), plain: one member, an optional trainer. */
+export const createSessionDataBaseSchema = trainingSessionInsertBaseSchema
+  .pick({ machineId: true, scheduledStart: true, scheduledEnd: true, sessionType: true, notes: true })
+  .extend({ memberId: z.uuid(), trainerId: z.uuid().nullish() });
+/** The booking API's input, from JSON or code: the base, and an end after the start. */
+export const createSessionDataSchema = endsAfterStart(createSessionDataBaseSchema);
+
+/** Session list filters (US-004 SessionFilters), plain: by machine first of all. */
+export const sessionFiltersBaseSchema = z.object({
+  machineId: z.uuid().optional(),
+  trainerId: z.uuid().nullable().optional(),
+  status: z.enum(sessionStatuses).optional(),
+  from: dateTimeInput.optional(),
+  to: dateTimeInput.optional(),
+});
+const toAfterFrom = { message: 'to must be after from', path: ['to'] };
+/** Session list filters from a query string or JSON: `to` after `from` when both are given. */
+export const sessionFiltersSchema = sessionFiltersBaseSchema.refine(
+  (f) => !f.from || !f.to || f.to > f.from,
+  toAfterFrom,
+);
+/** A calendar's window (the sessions starting in [from, to)), optionally one machine's. */
+export const calendarRangeSchema = sessionFiltersBaseSchema
+  .pick({ machineId: true })
+  .extend({ from: dateTimeInput, to: dateTimeInput })
+  .refine((r) => r.to > r.from, toAfterFrom);

@@ -17,7 +17,7 @@ export function spawnCli(
   args: string[],
   env: Record<string, string | undefined> = {},
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@gym/source', '--import', 'tsx', cliPath, ...args], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,9 @@
 import { relations } from 'drizzle-orm';
-import { machines } from './machines';
-import { members } from './members';
-import { trainers } from './trainers';
-import { trainingSessionMembers } from './training-session-members';
-import { trainingSessions } from './training-sessions';
+import { machines } from './machines.js';
+import { members } from './members.js';
+import { trainers } from './trainers.js';
+import { trainingSessionMembers } from './training-session-members.js';
+import { trainingSessions } from './training-sessions.js';
 
 export const machinesRelations = relations(machines, ({ many }) => ({
   sessions: many(trainingSessions),

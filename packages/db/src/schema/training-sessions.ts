@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { authenticatedRole, currentTrainerId, isAdmin } from './auth';
-import { machines } from './machines';
-import { trainers } from './trainers';
+import { authenticatedRole, currentTrainerId, isAdmin } from './auth.js';
+import { machines } from './machines.js';
+import { trainers } from './trainers.js';
 
 export const sessionStatuses = ['scheduled', 'in_progress', 'completed', 'cancelled'] as const;
 export type SessionStatus = (typeof sessionStatuses)[number];

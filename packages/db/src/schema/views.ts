@@ -1,6 +1,6 @@
 import { boolean, integer, json, pgView, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { MachineNumber } from './machines';
-import type { SessionStatus } from './training-sessions';
+import type { MachineNumber } from './machines.js';
+import type { SessionStatus } from './training-sessions.js';
 
 export interface CalendarParticipant {
   member_id: string;

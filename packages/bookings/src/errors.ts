@@ -1,0 +1,108 @@
+import { trainingSessionMembers, trainingSessions } from '@gym/db';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+
+export const bookingErrorCodes = [
+  'machine_not_found',
+  'machine_unavailable',
+  'slot_taken',
+  'invalid_time_range',
+  'session_full',
+  'member_not_found',
+  'trainer_not_found',
+  'session_not_found',
+] as const;
+export type BookingErrorCode = (typeof bookingErrorCodes)[number];
+
+/** Every refusal of a booking operation: branch on `code`; `cause` is the error the driver threw, if any. */
+export class BookingError extends Error {
+  override readonly name = 'BookingError';
+  constructor(
+    readonly code: BookingErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The fields of a PostgreSQL error that the mapping reads (pg's DatabaseError has them). */
+export interface PgErrorFields {
+  code: string;
+  constraint?: string;
+  message: string;
+}
+
+const sqlstatePattern = /^[0-9A-Z]{5}$/;
+
+/**
+ * The PostgreSQL error behind `err`: pg throws it as is, Drizzle wraps it in a DrizzleQueryError and puts
+ * it at `.cause`; anything else may wrap again, so the cause chain is followed a few levels down.
+ */
+export function findPgError(err: unknown): PgErrorFields | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && sqlstatePattern.test(code)) return e as PgErrorFields;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function foreignKeyName(table: typeof trainingSessions | typeof trainingSessionMembers, column: string): string {
+  const fk = getTableConfig(table).foreignKeys.find((f) => f.reference().columns.some((c) => c.name === column));
+  if (!fk) throw new Error(`no foreign key on ${getTableConfig(table).name}.${column}`);
+  return fk.getName();
+}
+
+interface Rule {
+  sqlstate: string;
+  /**
+   * The constraint the error names. `null`: the error names none, which is how the booking function's
+   * RAISE and the capacity trigger report (a CHECK with the same SQLSTATE names itself, and is not that).
+   */
+  constraint: string | null;
+  code: BookingErrorCode;
+}
+
+// From SQLSTATE (and constraint) to code. Constraint names come from the schema, which the drift suite
+// holds to the live catalog. PostgreSQL 18 reports a violated ON DELETE RESTRICT as 23001, not 23503, but no
+// booking operation deletes a referenced row, so only inserts and updates (23503) are mapped here.
+const rules: Rule[] = [
+  // create_training_session_with_members (0003)
+  { sqlstate: '22004', constraint: null, code: 'member_not_found' }, // no member given
+  { sqlstate: '22023', constraint: null, code: 'invalid_time_range' }, // end not after start
+  { sqlstate: '23503', constraint: null, code: 'machine_not_found' }, // its RAISE for an unknown machine
+  { sqlstate: '55000', constraint: null, code: 'machine_unavailable' },
+  // the capacity trigger on training_session_members (0002)
+  { sqlstate: '23514', constraint: null, code: 'session_full' },
+  // foreign keys, on insert or update
+  { sqlstate: '23503', constraint: foreignKeyName(trainingSessions, 'machine_id'), code: 'machine_not_found' },
+  { sqlstate: '23503', constraint: foreignKeyName(trainingSessions, 'trainer_id'), code: 'trainer_not_found' },
+  { sqlstate: '23503', constraint: foreignKeyName(trainingSessionMembers, 'member_id'), code: 'member_not_found' },
+  { sqlstate: '23503', constraint: foreignKeyName(trainingSessionMembers, 'session_id'), code: 'session_not_found' },
+  // A bad timestamp (an Invalid Date reaches the server as the text "Invalid Date").
+  { sqlstate: '22007', constraint: null, code: 'invalid_time_range' },
+  { sqlstate: '22008', constraint: null, code: 'invalid_time_range' },
+];
+
+/**
+ * `err` as a BookingError when its SQLSTATE (and constraint) is a known refusal, else undefined: the
+ * caller rethrows the original, since a lost connection or a deadlock is no booking error.
+ */
+export function toBookingError(err: unknown): BookingError | undefined {
+  if (err instanceof BookingError) return err;
+  const pgError = findPgError(err);
+  if (!pgError) return undefined;
+  const constraint = pgError.constraint ?? null;
+  const rule = rules.find((r) => r.sqlstate === pgError.code && r.constraint === constraint);
+  return rule && new BookingError(rule.code, pgError.message, { cause: err });
+}
+
+/** Runs `fn`, turning a known refusal into a BookingError and rethrowing anything else unchanged. */
+export async function mappingErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toBookingError(err) ?? err;
+  }
+}
