@@ -1,17 +1,8 @@
 import { sql } from 'drizzle-orm';
 
-<<<<<<< HEAD
-
 import { boolean, check, integer, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { authenticatedRole, isAdmin, signedIn } from './auth.js';
-import { timestamps } from './columns';
-
-=======
-
-import { boolean, check, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
-
->>>>>>> main
 
 /** The studio has exactly three machines; 0001_machines seeds them. */
 export const machineNumbers = [1, 2, 3] as const;

@@ -1,17 +1,8 @@
 import { sql } from 'drizzle-orm';
 
-<<<<<<< HEAD
-
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { authenticatedRole, isAdmin } from './auth.js';
-import { personStatuses, timestamps } from './columns';
-
-=======
-
-import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { personStatuses, timestamps } from './columns.js';
-
->>>>>>> main
 
 export const members = pgTable(
   'members',

@@ -1,19 +1,9 @@
 import { sql } from 'drizzle-orm';
 
-<<<<<<< HEAD
-
 import { check, index, pgPolicy, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { authenticatedRole, currentMemberId, isAdmin } from './auth.js';
-import { members } from './members';
-import { trainingSessions } from './training-sessions';
-
-=======
-
-import { check, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { members } from './members.js';
 import { trainingSessions } from './training-sessions.js';
-
->>>>>>> main
 
 export const bookingStatuses = ['confirmed', 'waitlisted', 'cancelled', 'no_show', 'attended'] as const;
 
