@@ -50,6 +50,11 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- The helpers below read members.auth_user_id and trainers.auth_user_id, which 0005 adds (drizzle-kit
+-- generates those columns with the policies). Their bodies are checked when first called, as pg_dump's
+-- output does it; SET LOCAL ends with this migration's transaction.
+SET LOCAL check_function_bodies = off;
+--> statement-breakpoint
 -- The policies' helpers, out of the API's reach (Supabase exposes public, not gym_private).
 CREATE SCHEMA gym_private;
 --> statement-breakpoint
