@@ -1,3 +1,4 @@
+import { asCaller as asCallerDb, createDb, trainingSessions } from '@gym/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCaller, type Caller } from './harness/as-role';
 import { createTestDatabase, type TestDatabase } from './harness/db';
@@ -238,5 +239,25 @@ describe('an admin', () => {
     expect(await asCaller(db.pool, admin, 'DELETE FROM training_sessions WHERE id = $1', [ids.s3])).toMatchObject({
       rowCount: 1,
     });
+  });
+});
+
+describe("asCaller() from @gym/db: an app's Drizzle queries on a user's behalf", () => {
+  it('applies the policies of that user, and leaves the pooled connection as it was', async () => {
+    const orm = createDb(db.pool);
+    const mine = await asCallerDb(orm, { sub: user.m1 }, (tx) =>
+      tx.select({ id: trainingSessions.id }).from(trainingSessions),
+    );
+    expect(mine.map((r) => r.id)).toEqual([ids.s1]);
+    const asAdmin = await asCallerDb(orm, { sub: user.admin, app_metadata: { role: 'admin' } }, (tx) =>
+      tx.select({ id: trainingSessions.id }).from(trainingSessions),
+    );
+    expect(asAdmin).toHaveLength(4);
+    // Back outside the transaction: the owner again, no claims.
+    const { rows } = await db.query(
+      `SELECT current_user = session_user AS own_role, current_setting('request.jwt.claims', true) AS claims`,
+    );
+    expect(rows[0]).toMatchObject({ own_role: true });
+    expect([null, '']).toContain(rows[0]!.claims);
   });
 });
