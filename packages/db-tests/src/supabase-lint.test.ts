@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { perTestResources } from './harness/resources';
 import { makeSupabaseLike, runSecurityLints, securityLints } from './harness/security-lints';
+import { catalogSnapshot } from './harness/snapshot';
 
 // Issue 10: Supabase's database linter as a gate. Its security checks (as catalog queries) find nothing
 // after pnpm db:migrate, on a database set up as Supabase sets one up and on plain PostgreSQL alike.
@@ -42,5 +43,23 @@ describe("Supabase's security lints", () => {
   it('report nothing on plain PostgreSQL after migrate', async () => {
     const db = await database('template');
     expect(await runSecurityLints(db)).toEqual(clean);
+  });
+});
+
+describe('rolling back 0005_row_level_security', () => {
+  it('refuses (GYM05) while a member is linked to a sign-in user, and changes nothing; unlinked, it rolls back', async () => {
+    const db = await database('template');
+    await db.query(
+      `INSERT INTO members (first_name, last_name, email, auth_user_id) VALUES ('Li', 'N', 'li@gym.test', gen_random_uuid())`,
+    );
+    const before = await catalogSnapshot(db);
+    await expect(rollbackTo(db.url, '0004_supabase_auth')).rejects.toMatchObject({
+      sqlState: 'GYM05',
+      message: expect.stringContaining('1 members and trainers are linked to sign-in users'),
+    });
+    expect(await catalogSnapshot(db)).toEqual(before);
+    await db.query('UPDATE members SET auth_user_id = NULL');
+    expect((await rollbackTo(db.url, '0004_supabase_auth')).rolledBack).toEqual(['0005_row_level_security']);
+    expect((await runSecurityLints(db)).rls_disabled_in_public).toContain('training_sessions');
   });
 });
