@@ -473,6 +473,17 @@ function summaryRow(name: string, s: ContestantSummary): string[] {
 }
 
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const mode = argv.indexOf('--mode');
+  if (mode >= 0) {
+    const value = argv[mode + 1];
+    if (value !== 'rollout') {
+      process.stderr.write(`--mode takes "rollout" (the whole deploy, issue 9), not ${value}\n`);
+      return 2;
+    }
+    const { runRollout } = await import('./rollout');
+    return runRollout(argv.filter((_, i) => i !== mode && i !== mode + 1));
+  }
   let args: BenchArgs;
   try {
     args = parseArgs(process.argv.slice(2));

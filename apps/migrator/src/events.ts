@@ -1,21 +1,42 @@
+import type { Phase } from './plan';
+
 /** What a run reports as it goes. The CLI renders these for people, or as one JSON object per line. */
 export type MigratorEvent =
   | { event: 'connect_retry'; attempt: number; delayMs: number; reason: string }
   | { event: 'connected'; target: string; serverVersion: string }
   | { event: 'lock_wait'; waitedMs: number }
   | { event: 'lock_acquired'; waitedMs: number }
-  | { event: 'plan'; command: 'migrate' | 'rollback'; tags: string[]; dryRun: boolean }
+  | {
+      event: 'plan';
+      command: 'migrate' | 'rollback';
+      /** migrate: 'pre-deploy' (--pre-deploy: post-deploy migrations held back) or 'all'. */
+      step?: 'pre-deploy' | 'all';
+      tags: string[];
+      /** migrate: each migration to apply with its phase. */
+      migrations?: { tag: string; phase: Phase }[];
+      /** migrate --pre-deploy: the pending post-deploy migrations it leaves for after the rollout. */
+      heldBack?: string[];
+      dryRun: boolean;
+    }
   | { event: 'out_of_order'; tag: string; newestApplied: string }
+  | { event: 'phase_out_of_order'; tag: string; postDeploy: string }
   | { event: 'unknown_applied'; hash: string; createdAt: number | null }
-  | { event: 'migration_start'; tag: string; direction: 'up' | 'down'; transactional: boolean; attempt: number }
+  | {
+      event: 'migration_start';
+      tag: string;
+      direction: 'up' | 'down';
+      phase: Phase;
+      transactional: boolean;
+      attempt: number;
+    }
   | { event: 'notice'; tag: string; message: string }
   | { event: 'progress'; tag: string; step: string; rows: number; rate: number | null; detail: string }
   | { event: 'lock_retry'; tag: string; attempt: number; delayMs: number; statement: number }
-  | { event: 'migration_done'; tag: string; direction: 'up' | 'down'; durationMs: number }
-  | { event: 'nothing_to_do'; command: 'migrate' | 'rollback' }
+  | { event: 'migration_done'; tag: string; direction: 'up' | 'down'; phase: Phase; durationMs: number }
+  | { event: 'nothing_to_do'; command: 'migrate' | 'rollback'; heldBack?: string[] }
   | { event: 'embedded'; version: string; dataDir: string; port: number }
   | { event: 'interrupt'; signal: string }
-  | { event: 'done'; command: string; applied: string[]; durationMs: number };
+  | { event: 'done'; command: string; applied: string[]; heldBack?: string[]; durationMs: number };
 
 export type Reporter = (e: MigratorEvent) => void;
 
@@ -46,9 +67,22 @@ function human(e: MigratorEvent): string | null {
       return `another migrator holds the lock; waited ${Math.round(e.waitedMs / 1000)} s so far`;
     case 'lock_acquired':
       return null;
-    case 'plan':
-      if (e.tags.length === 0) return null;
-      return `${e.dryRun ? 'would ' : ''}${e.command === 'migrate' ? 'apply' : 'roll back'}: ${e.tags.join(', ')}`;
+    case 'plan': {
+      const lines: string[] = [];
+      if (e.tags.length > 0) {
+        const phaseOf = new Map((e.migrations ?? []).map((m) => [m.tag, m.phase]));
+        const list = e.tags.map((t) => (phaseOf.get(t) === 'post-deploy' ? `${t} (post-deploy)` : t));
+        lines.push(`${e.dryRun ? 'would ' : ''}${e.command === 'migrate' ? 'apply' : 'roll back'}: ${list.join(', ')}`);
+      }
+      if (e.heldBack?.length) {
+        lines.push(
+          `${e.dryRun ? 'would leave' : 'left'} pending for after the rollout (post-deploy): ${e.heldBack.join(', ')}; run pnpm db:migrate once the old app is gone`,
+        );
+      }
+      return lines.length ? lines.join('\n') : null;
+    }
+    case 'phase_out_of_order':
+      return `warning: ${e.tag} (pre-deploy) is applied before ${e.postDeploy} (post-deploy), which sorts before it and is still pending; check that ${e.tag} does not need it`;
     case 'out_of_order':
       return `warning: ${e.tag} is older than the newest applied migration (${e.newestApplied}); it was merged late and is applied now`;
     case 'unknown_applied':
@@ -64,7 +98,10 @@ function human(e: MigratorEvent): string | null {
     case 'migration_done':
       return `${e.direction === 'up' ? 'applied    ' : 'rolled back'} ${e.tag} (${formatMs(e.durationMs)})`;
     case 'nothing_to_do':
-      return e.command === 'migrate' ? 'nothing to migrate: the database is up to date' : 'nothing to roll back';
+      if (e.command === 'rollback') return 'nothing to roll back';
+      return e.heldBack?.length
+        ? 'nothing to migrate before the rollout: every pre-deploy migration is applied'
+        : 'nothing to migrate: the database is up to date';
     case 'embedded':
       return `embedded PostgreSQL ${e.version} on 127.0.0.1:${e.port}, data in ${e.dataDir}`;
     case 'interrupt':

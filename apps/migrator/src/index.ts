@@ -4,6 +4,6 @@ export { ExitCode, MigratorError } from './errors';
 export type { MigratorEvent, Reporter } from './events';
 export { MIGRATION_LOCK_KEY } from './lock';
 export { type PgMajor, pgMajorFromEnv, supportedPgMajors } from './pg-version';
-export { loadMigrations } from './plan';
+export { loadMigrations, type Phase } from './plan';
 export { freePort } from './port';
 export { defaults, migrate, type RunOptions, rollback, type StatusRow, status } from './run';

@@ -4,8 +4,19 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type pg from 'pg';
 import { UsageError } from './errors';
 
-/** The first-line marker of a migration that must run statement by statement (CONCURRENTLY, batched COMMITs). */
-export const NO_TRANSACTION_MARKER = /^\s*--\s*migrator:\s*no-transaction\b/;
+/**
+ * A migration's directives are `-- migrator: <directive>` lines among the comment lines it starts with:
+ * - `no-transaction`: it runs statement by statement (CONCURRENTLY, batched COMMITs);
+ * - `post-deploy`: it runs after the new app is rolled out (the contract step of an expand/contract change);
+ *   `migrate --pre-deploy` leaves it pending.
+ */
+// A directive may be followed by a reason on the same line: "-- migrator: no-transaction (CONCURRENTLY)".
+const DIRECTIVE = /^\s*--\s*migrator:\s*([A-Za-z][\w-]*)/;
+const DIRECTIVES = ['no-transaction', 'post-deploy'] as const;
+export type Directive = (typeof DIRECTIVES)[number];
+
+/** Pre-deploy (expand) runs before the new app is rolled out; post-deploy (contract) once the old app is gone. */
+export type Phase = 'pre-deploy' | 'post-deploy';
 
 export const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
 
@@ -18,6 +29,7 @@ export interface LocalMigration {
   hash: string;
   statements: string[];
   transactional: boolean;
+  phase: Phase;
 }
 
 export interface AppliedRow {
@@ -36,8 +48,27 @@ export function splitStatements(chunks: string[]): string[] {
   return chunks.filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
 }
 
-export function isTransactional(chunks: string[]): boolean {
-  return !NO_TRANSACTION_MARKER.test(chunks[0] ?? '');
+/** The directives in the comment lines a file starts with; an unknown one is refused rather than ignored. */
+export function directivesOf(chunks: string[], file: string): Set<Directive> {
+  const found = new Set<Directive>();
+  for (const line of (chunks[0] ?? '').split('\n')) {
+    if (!/^\s*--/.test(line)) break;
+    const m = DIRECTIVE.exec(line);
+    if (!m) continue;
+    const d = m[1] as Directive;
+    if (!DIRECTIVES.includes(d)) {
+      throw new UsageError(
+        `${file} has an unknown directive "-- migrator: ${m[1]}"`,
+        `Use one of: ${DIRECTIVES.map((x) => `-- migrator: ${x}`).join(', ')}.`,
+      );
+    }
+    found.add(d);
+  }
+  return found;
+}
+
+export function isTransactional(chunks: string[], file = 'a migration'): boolean {
+  return !directivesOf(chunks, file).has('no-transaction');
 }
 
 /** The journal, files and hashes, read with drizzle-orm's own readMigrationFiles. */
@@ -48,13 +79,15 @@ export function loadMigrations(migrationsFolder: string): LocalMigration[] {
   const files = readMigrationFiles({ migrationsFolder });
   return journal.entries.map((entry, i) => {
     const file = files[i]!;
+    const directives = directivesOf(file.sql, `${entry.tag}.sql`);
     return {
       idx: entry.idx,
       tag: entry.tag,
       when: entry.when,
       hash: file.hash,
       statements: splitStatements(file.sql),
-      transactional: isTransactional(file.sql),
+      transactional: !directives.has('no-transaction'),
+      phase: directives.has('post-deploy') ? 'post-deploy' : 'pre-deploy',
     };
   });
 }

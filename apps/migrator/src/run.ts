@@ -17,6 +17,7 @@ import {
   loadMigrations,
   MIGRATIONS_TABLE,
   type MigrationState,
+  type Phase,
   readApplied,
   reconcile,
   resolveTarget,
@@ -29,6 +30,11 @@ export interface RunOptions {
   url: string | undefined;
   /** Journal tag (or its number) to stop at: migrate up to and including it, or roll back to just after it. */
   to?: string;
+  /**
+   * migrate only: apply the pending pre-deploy migrations and leave every post-deploy one pending (the deploy
+   * job's first step, before the new app is rolled out).
+   */
+  preDeploy?: boolean;
   dryRun?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
@@ -52,6 +58,7 @@ export const defaults = {
 
 export interface StatusRow {
   tag: string;
+  phase: Phase;
   state: 'applied' | 'pending' | 'edited';
   appliedAt: Date | null;
 }
@@ -152,14 +159,23 @@ function checkStop(signal: AbortSignal | undefined, done: string[], remaining: s
   );
 }
 
-export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> {
+export async function migrate(opts: RunOptions): Promise<{ applied: string[]; heldBack: string[] }> {
   const started = Date.now();
   return withSession(opts, true, async ({ client, target, states, unknown, reporter, settings }) => {
     refuseEdited(states);
     for (const row of unknown) reporter({ event: 'unknown_applied', hash: row.hash, createdAt: row.createdAt });
-    const pending = states
+    const wanted = states
       .filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx))
       .map((s) => s.migration);
+    // --pre-deploy never runs a post-deploy migration: the old app may still be serving, and the contract step
+    // would break it. A pre-deploy migration that sorts after a held-back one still runs (the new app needs
+    // it), with a warning, since its author may have assumed the contract step before it had run.
+    const pending = opts.preDeploy ? wanted.filter((m) => m.phase === 'pre-deploy') : wanted;
+    const heldBack = opts.preDeploy ? wanted.filter((m) => m.phase === 'post-deploy') : [];
+    for (const m of pending) {
+      const before = heldBack.find((h) => h.idx < m.idx);
+      if (before) reporter({ event: 'phase_out_of_order', tag: m.tag, postDeploy: before.tag });
+    }
     const applied = states.filter((s) => s.state !== 'pending');
     const newest = applied.reduce<LocalMigration | undefined>(
       (a, s) => (!a || s.migration.when > a.when ? s.migration : a),
@@ -168,12 +184,28 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
     for (const m of pending) {
       if (newest && m.when < newest.when) reporter({ event: 'out_of_order', tag: m.tag, newestApplied: newest.tag });
     }
-    reporter({ event: 'plan', command: 'migrate', tags: pending.map((m) => m.tag), dryRun: !!opts.dryRun });
-    if (opts.dryRun) return { applied: [] };
+    const step = opts.preDeploy ? 'pre-deploy' : 'all';
+    reporter({
+      event: 'plan',
+      command: 'migrate',
+      step,
+      tags: pending.map((m) => m.tag),
+      migrations: pending.map((m) => ({ tag: m.tag, phase: m.phase })),
+      heldBack: heldBack.map((m) => m.tag),
+      dryRun: !!opts.dryRun,
+    });
+    const heldBackTags = heldBack.map((m) => m.tag);
+    if (opts.dryRun) return { applied: [], heldBack: heldBackTags };
     if (pending.length === 0) {
-      reporter({ event: 'nothing_to_do', command: 'migrate' });
-      reporter({ event: 'done', command: 'migrate', applied: [], durationMs: Date.now() - started });
-      return { applied: [] };
+      reporter({ event: 'nothing_to_do', command: 'migrate', heldBack: heldBackTags });
+      reporter({
+        event: 'done',
+        command: 'migrate',
+        applied: [],
+        heldBack: heldBackTags,
+        durationMs: Date.now() - started,
+      });
+      return { applied: [], heldBack: heldBackTags };
     }
     checkStop(
       opts.signal,
@@ -193,6 +225,7 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
         {
           tag: m.tag,
           direction: 'up',
+          phase: m.phase,
           statements: m.statements,
           transactional: m.transactional,
           record: (c) =>
@@ -204,8 +237,14 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[] }> 
       );
       done.push(m.tag);
     }
-    reporter({ event: 'done', command: 'migrate', applied: done, durationMs: Date.now() - started });
-    return { applied: done };
+    reporter({
+      event: 'done',
+      command: 'migrate',
+      applied: done,
+      heldBack: heldBackTags,
+      durationMs: Date.now() - started,
+    });
+    return { applied: done, heldBack: heldBackTags };
   });
 }
 
@@ -219,7 +258,7 @@ function loadRollback(folder: string, tag: string): { statements: string[]; tran
     );
   }
   const chunks = fs.readFileSync(file, 'utf8').split('--> statement-breakpoint');
-  return { statements: splitStatements(chunks), transactional: isTransactional(chunks) };
+  return { statements: splitStatements(chunks), transactional: isTransactional(chunks, `rollback/${tag}.sql`) };
 }
 
 /**
@@ -244,6 +283,7 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
     const runs = plans.map((p) => ({
       tag: p.state.migration.tag,
       direction: 'down' as const,
+      phase: p.state.migration.phase,
       statements: p.statements,
       transactional: p.transactional,
       record: (c: pg.Client) =>
@@ -270,9 +310,31 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
         done.push(run.tag);
       }
     }
+    await dropEmptyBookkeeping(client);
     reporter({ event: 'done', command: 'rollback', applied: done, durationMs: Date.now() - started });
     return { rolledBack: done };
   });
+}
+
+/**
+ * Once every migration is rolled back, the migrations table (and the drizzle schema, when it holds nothing
+ * else) goes too: rolling everything back leaves an empty database, as before the first migrate. The next
+ * migrate creates them again.
+ */
+async function dropEmptyBookkeeping(client: pg.Client): Promise<void> {
+  await client.query(`DO $$
+BEGIN
+  IF to_regclass('${MIGRATIONS_TABLE}') IS NULL OR EXISTS (SELECT 1 FROM ${MIGRATIONS_TABLE}) THEN
+    RETURN;
+  END IF;
+  DROP TABLE ${MIGRATIONS_TABLE};
+  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = 'drizzle'::regnamespace)
+     AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = 'drizzle'::regnamespace)
+     AND NOT EXISTS (SELECT 1 FROM pg_type WHERE typnamespace = 'drizzle'::regnamespace) THEN
+    DROP SCHEMA drizzle;
+  END IF;
+END
+$$`);
 }
 
 /** Every migration in the journal with its state; edited ones are marked, not refused. Takes no lock. */
@@ -280,6 +342,7 @@ export async function status(opts: RunOptions): Promise<{ rows: StatusRow[]; unk
   return withSession(opts, false, async ({ states, unknown }) => ({
     rows: states.map((s) => ({
       tag: s.migration.tag,
+      phase: s.migration.phase,
       state: s.state,
       appliedAt: s.state === 'pending' ? null : s.row.appliedAt,
     })),

@@ -2,6 +2,7 @@ import { migrationsFolder } from '@gym/db/migrations';
 import { describe, expect, it } from 'vitest';
 import {
   type AppliedRow,
+  directivesOf,
   isTransactional,
   type LocalMigration,
   loadMigrations,
@@ -17,6 +18,7 @@ const m = (idx: number, tag: string, when: number, hash = `hash-${tag}`): LocalM
   hash,
   statements: ['SELECT 1'],
   transactional: true,
+  phase: 'pre-deploy',
 });
 const row = (id: number, hash: string, createdAt: number | null): AppliedRow => ({
   id,
@@ -83,7 +85,16 @@ describe('statements and markers', () => {
     ]);
   });
 
-  it('reads the no-transaction marker from the first line only', () => {
+  it('reads the phase and no-transaction directives from the leading comment lines, and refuses unknown ones', () => {
+    const both = directivesOf(['-- migrator: post-deploy\n-- migrator: no-transaction\n-- why\nSELECT 1'], 'x.sql');
+    expect([...both].sort()).toEqual(['no-transaction', 'post-deploy']);
+    expect(directivesOf(['-- why\nSELECT 1;\n-- migrator: post-deploy'], 'x.sql').size).toBe(0);
+    expect(() => directivesOf(['-- migrator: post-deploi\nSELECT 1'], 'x.sql')).toThrowError(
+      expect.objectContaining({ exitCode: 2, message: expect.stringContaining('x.sql has an unknown directive') }),
+    );
+  });
+
+  it('reads the no-transaction marker from the leading comments only', () => {
     expect(isTransactional(['-- migrator: no-transaction\nSELECT 1'])).toBe(false);
     expect(isTransactional(['  --migrator:  no-transaction  (why)\n'])).toBe(false);
     expect(isTransactional(['SELECT 1; -- migrator: no-transaction'])).toBe(true);
@@ -96,5 +107,6 @@ describe('statements and markers', () => {
     expect(migrations.map((x) => x.idx)).toEqual(migrations.map((_, i) => i));
     for (const x of migrations) expect(x.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(migrations[0]!.tag).toBe('0000_baseline');
+    expect(migrations.some((x) => x.phase === 'post-deploy')).toBe(true);
   });
 });

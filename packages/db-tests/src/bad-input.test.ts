@@ -153,6 +153,7 @@ describe('refusals that leave the database unchanged', () => {
       ['0001_machines', 'edited'],
       ['0002_training_sessions_machines', 'pending'],
       ['0003_session_functions', 'pending'],
+      ['0004_training_sessions_contract', 'pending'],
     ]);
   });
 
@@ -179,7 +180,7 @@ describe('refusals that leave the database unchanged', () => {
     });
   });
 
-  it('a rollback refused because a session has no trainer: exit 1, and not even 0003 is rolled back', async () => {
+  it('a rollback refused because a session has no trainer: exit 1, and not even 0004 and 0003 are rolled back', async () => {
     const db = await database('template');
     await db.query(
       `INSERT INTO training_sessions (machine_id, trainer_id, scheduled_start, scheduled_end)
@@ -191,10 +192,11 @@ describe('refusals that leave the database unchanged', () => {
       expect(line).toContain('rollback 0002_training_sessions_machines failed');
       expect(line).toContain('1 training session(s) have no trainer');
       expect(line).toMatch(/Assign a trainer to them/);
-      expect(line).toContain('0003_session_functions is not rolled back either');
+      expect(line).toContain('0004_training_sessions_contract, 0003_session_functions are not rolled back either');
     });
     const status = await runCli(['status', '--url', db.url]);
     expect(status.stdout).toMatch(/^0003_session_functions\s+applied\s/m);
+    expect(status.stdout).toMatch(/^0004_training_sessions_contract\s+applied\s/m);
   });
 
   it('an unknown --to tag: exit 2 listing the known tags, for migrate and rollback', async () => {
@@ -204,7 +206,9 @@ describe('refusals that leave the database unchanged', () => {
         const r = await runCli([command, '--to', '0009_no_such_migration', '--url', db.url]);
         const line = expectOneLineError(r, ExitCode.usage);
         expect(line).toContain('unknown migration "0009_no_such_migration" for --to');
-        expect(line).toContain('0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions');
+        expect(line).toContain(
+          '0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions, 0004_training_sessions_contract',
+        );
       }
     });
   });

@@ -46,7 +46,7 @@ describe('the server is not up yet', () => {
       expect(retries.length).toBeGreaterThanOrEqual(1);
       expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
       expect(eventsOf(all, 'connected')).toEqual([expect.objectContaining({ target: `127.0.0.1:${port}/postgres` })]);
-      expect(eventsOf(all, 'migration_done')).toHaveLength(4);
+      expect(eventsOf(all, 'migration_done')).toHaveLength(5);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }
@@ -55,7 +55,7 @@ describe('the server is not up yet', () => {
     await c.connect();
     try {
       const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
-      expect(rows[0]!.n).toBe('4');
+      expect(rows[0]!.n).toBe('5');
     } finally {
       await c.end();
     }

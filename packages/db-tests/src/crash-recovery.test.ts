@@ -12,18 +12,36 @@ import { rowsById } from './harness/snapshot';
 import { waitFor } from './harness/wait';
 
 // Issue 3, "Signals": SIGINT/SIGTERM stop the run after the current statement and release the lock; a later
-// run completes the work, including after a kill -9 in the middle of 0002 on a big table of old sessions.
-// The size only has to give 0002's archive copy several batches of 4096 heap pages (about 160,000 of these
-// rows each), so that SIGINT lands while the copy is running; the kill -9 lands inside the index build
-// whatever the size, because a held snapshot keeps the build waiting. 1M rows took 31 s of a 54 s suite.
+// run completes the work, including after a kill -9 in the middle of 0002 (the expand step) and a SIGINT in the
+// middle of 0004's archive copy (the contract step) on a big table of old sessions. The size only has to give
+// that copy several batches of 4096 heap pages (about 160,000 of these rows each), so that SIGINT lands while
+// the copy is running; the kill -9 lands inside the index build whatever the size, because a held snapshot
+// keeps the build waiting. At 1M rows this file took 31 s of a 54 s suite.
 const SESSIONS = 400_000;
 const INDEX = 'idx_training_sessions_machine_id';
 const FK = 'training_sessions_machine_id_machines_id_fk';
-const statements0002 = loadMigrations(migrationsFolder).find(
-  (m) => m.tag === '0002_training_sessions_machines',
-)!.statements;
+const statementsOf = (tag: string) => loadMigrations(migrationsFolder).find((m) => m.tag === tag)!.statements;
+const statements0002 = statementsOf('0002_training_sessions_machines');
+const statements0004 = statementsOf('0004_training_sessions_contract');
 
 const { client } = perTestResources();
+
+/** Bookings, trainers and members: untouched, row for row. */
+async function expectUntouched(db: TestDatabase): Promise<void> {
+  for (const [expected, table] of [
+    ['crash_expected.bookings', 'training_session_members'],
+    ['crash_expected.trainers', 'trainers'],
+    ['crash_expected.members', 'members'],
+  ] as const) {
+    const { rows } = await db.query<{ n: string; differ: string }>(
+      `SELECT (SELECT count(*) FROM ${expected}) AS n,
+              (SELECT count(*) FROM ${expected} e FULL JOIN ${table} t ON t.id = e.id
+                WHERE e.id IS NULL OR t.id IS NULL OR to_jsonb(e) <> to_jsonb(t)) AS differ`,
+    );
+    expect(Number(rows[0]!.n), table).toBeGreaterThan(0);
+    expect(rows[0]!.differ, table).toBe('0');
+  }
+}
 
 async function migrationsRecorded(db: TestDatabase): Promise<number> {
   return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations')).rows[0]!.n);
@@ -42,7 +60,7 @@ async function lockIsFree(db: TestDatabase): Promise<boolean> {
   }
 }
 
-describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted, then killed, then completed`, () => {
+describe(`0002 to 0004 on ${SESSIONS.toLocaleString('en-US')} old sessions: killed, completed, interrupted, completed`, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('empty');
@@ -59,36 +77,6 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     await db?.drop();
   });
 
-  it('SIGINT during the long bulk-copy statement: it finishes that statement, stops with exit 130 and releases the lock', async () => {
-    const run = spawnCli(['migrate', '--url', db.url]);
-    // The copy commits batches of heap pages and reports each: the first report comes with more to go.
-    await stdoutMatches(run.child, /0002_training_sessions_machines: archive [\d,]+ rows/);
-    const { rows: active } = await db.query<{ query: string }>(
-      `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'gym-migrator' AND state = 'active'`,
-    );
-    expect(active).toHaveLength(1);
-    run.child.kill('SIGINT');
-    const result = await run.done;
-
-    const line = expectOneLineError(result, 130, 'stopped');
-    const m = /stopped by a signal during 0002_training_sessions_machines after statement (\d+) of (\d+)/.exec(line);
-    expect(m, line).not.toBeNull();
-    expect(result.stdout).toContain('SIGINT: stopping after the current statement');
-    // The statement that was running when the signal came ran to its end: every session is in the archive.
-    expect(statements0002[Number(m![1]) - 1]!.startsWith(active[0]!.query)).toBe(true);
-    const { rows } = await db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM training_sessions_us002_archive WHERE captured_by = 'copy'`,
-    );
-    expect(Number(rows[0]!.n)).toBe(SESSIONS);
-    // The next one did not start, and 0002 is not recorded as applied.
-    const { rows: cols } = await db.query(
-      `SELECT 1 FROM information_schema.columns WHERE table_name = 'training_sessions' AND column_name = 'machine_id'`,
-    );
-    expect(cols).toEqual([]);
-    expect(await migrationsRecorded(db)).toBe(2);
-    expect(await lockIsFree(db)).toBe(true);
-  });
-
   it('kill -9 while CREATE INDEX CONCURRENTLY runs: an INVALID index is left, the killed statement does not outlive the migrator', async () => {
     // An open snapshot in this database holds the index build in its last phase ("waiting for old
     // snapshots"), so the kill lands while CREATE INDEX CONCURRENTLY is running, every time.
@@ -96,8 +84,8 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await snapshot.query('SELECT 1');
 
-    // --lock-wait 0s: the interrupted run above released the lock, so this one gets it at once.
-    const run = spawnCli(['migrate', '--json', '--lock-wait', '0s', '--url', db.url]);
+    // --pre-deploy: the expand steps only, as a deploy job runs them before the rollout.
+    const run = spawnCli(['migrate', '--pre-deploy', '--json', '--lock-wait', '0s', '--url', db.url]);
     let exited = false;
     void run.done.then(() => (exited = true));
     const building = await waitFor(
@@ -135,8 +123,8 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     await snapshot.query('COMMIT');
   });
 
-  it('the next run drops the INVALID index, rebuilds it, validates the FK, and every row is preserved', async () => {
-    const result = await runCli(['migrate', '--json', '--url', db.url]);
+  it('the next pre-deploy run drops the INVALID index, rebuilds it, validates the FK, and every row is preserved', async () => {
+    const result = await runCli(['migrate', '--pre-deploy', '--json', '--url', db.url]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const events = parseJsonLines(result.stdout);
     expect(eventsOf(events, 'notice').map((e) => e.message)).toContain(
@@ -147,6 +135,9 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
       '0003_session_functions',
     ]);
     expect(await migrationsRecorded(db)).toBe(4);
+    expect(eventsOf(events, 'done')).toEqual([
+      expect.objectContaining({ heldBack: ['0004_training_sessions_contract'] }),
+    ]);
 
     const { rows: index } = await db.query(
       `SELECT indisvalid, indisready, pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = to_regclass($1)`,
@@ -158,13 +149,14 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     const { rows: fk } = await db.query(`SELECT convalidated FROM pg_constraint WHERE conname = $1`, [FK]);
     expect(fk).toEqual([{ convalidated: true }]);
 
-    // Every session, by id, with every column it kept unchanged (updated_at included), on Machine 1.
+    // Every session, by id, with every column unchanged (updated_at included), on Machine 1: the expand step
+    // drops nothing.
     const { rows: sessions } = await db.query<{ expected: string; now: string; differ: string; machine1: string }>(
       `SELECT (SELECT count(*) FROM crash_expected.sessions) AS expected,
               (SELECT count(*) FROM training_sessions) AS now,
               (SELECT count(*) FROM crash_expected.sessions e FULL JOIN training_sessions t ON t.id = e.id
                 WHERE e.id IS NULL OR t.id IS NULL
-                   OR to_jsonb(e) - 'max_participants' - 'location' <> to_jsonb(t) - 'machine_id') AS differ,
+                   OR to_jsonb(e) <> to_jsonb(t) - 'machine_id') AS differ,
               (SELECT count(*) FROM training_sessions
                 WHERE machine_id = (SELECT id FROM machines WHERE machine_number = 1)) AS machine1`,
     );
@@ -175,10 +167,59 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
       machine1: String(SESSIONS),
     });
 
+    // Bookings, trainers and members: untouched, row for row.
+    await expectUntouched(db);
+  });
+
+  it('SIGINT during the long bulk-copy statement: it finishes that statement, stops with exit 130 and releases the lock', async () => {
+    const run = spawnCli(['migrate', '--url', db.url]);
+    // The copy commits batches of heap pages and reports each: the first report comes with more to go.
+    await stdoutMatches(run.child, /0004_training_sessions_contract: archive [\d,]+ rows/);
+    const { rows: active } = await db.query<{ query: string }>(
+      `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'gym-migrator' AND state = 'active'`,
+    );
+    expect(active).toHaveLength(1);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+
+    const line = expectOneLineError(result, 130, 'stopped');
+    const m = /stopped by a signal during 0004_training_sessions_contract after statement (\d+) of (\d+)/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(result.stdout).toContain('SIGINT: stopping after the current statement');
+    // The statement that was running when the signal came ran to its end: every session is in the archive.
+    expect(statements0004[Number(m![1]) - 1]!.startsWith(active[0]!.query)).toBe(true);
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM gym_migrations.training_sessions_us002_archive WHERE captured_by = 'copy'`,
+    );
+    expect(Number(rows[0]!.n)).toBe(SESSIONS);
+    // The next one did not start, and 0004 is not recorded as applied.
+    const { rows: cols } = await db.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_name = 'training_sessions' AND column_name = 'location'`,
+    );
+    expect(cols).toHaveLength(1);
+    expect(await migrationsRecorded(db)).toBe(4);
+    expect(await lockIsFree(db)).toBe(true);
+  });
+
+  it('the next run applies 0004: the columns go, every kept value stays, and the archive holds every dropped one', async () => {
+    const result = await runCli(['migrate', '--json', '--url', db.url]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(eventsOf(parseJsonLines(result.stdout), 'migration_done').map((e) => e.tag)).toEqual([
+      '0004_training_sessions_contract',
+    ]);
+    expect(await migrationsRecorded(db)).toBe(5);
+    const { rows: sessions } = await db.query<{ now: string; differ: string }>(
+      `SELECT (SELECT count(*) FROM training_sessions) AS now,
+              (SELECT count(*) FROM crash_expected.sessions e FULL JOIN training_sessions t ON t.id = e.id
+                WHERE e.id IS NULL OR t.id IS NULL
+                   OR to_jsonb(e) - 'max_participants' - 'location' <> to_jsonb(t) - 'machine_id') AS differ`,
+    );
+    expect(sessions[0]).toEqual({ now: String(SESSIONS), differ: '0' });
+
     // The archive holds every session's max_participants and location, read as the rollback reads it.
     const { rows: archive } = await db.query<{ sessions: string; differ: string }>(
       `WITH a AS (SELECT DISTINCT ON (session_id) session_id, max_participants, location
-                    FROM training_sessions_us002_archive
+                    FROM gym_migrations.training_sessions_us002_archive
                    ORDER BY session_id, captured_by = 'trigger' DESC, archived_at DESC)
        SELECT (SELECT count(*) FROM a) AS sessions,
               (SELECT count(*) FROM crash_expected.sessions e FULL JOIN a ON a.session_id = e.id
@@ -192,20 +233,7 @@ describe(`0002 on ${SESSIONS.toLocaleString('en-US')} old sessions: interrupted,
     expect(Number(nulls[0]!.maxp)).toBeGreaterThan(0);
     expect(Number(nulls[0]!.loc)).toBeGreaterThan(0);
 
-    // Bookings, trainers and members: untouched, row for row.
-    for (const [expected, table] of [
-      ['crash_expected.bookings', 'training_session_members'],
-      ['crash_expected.trainers', 'trainers'],
-      ['crash_expected.members', 'members'],
-    ] as const) {
-      const { rows } = await db.query<{ n: string; differ: string }>(
-        `SELECT (SELECT count(*) FROM ${expected}) AS n,
-                (SELECT count(*) FROM ${expected} e FULL JOIN ${table} t ON t.id = e.id
-                  WHERE e.id IS NULL OR t.id IS NULL OR to_jsonb(e) <> to_jsonb(t)) AS differ`,
-      );
-      expect(Number(rows[0]!.n), table).toBeGreaterThan(0);
-      expect(rows[0]!.differ, table).toBe('0');
-    }
+    await expectUntouched(db);
   });
 });
 
@@ -263,7 +291,7 @@ describe('SIGTERM', () => {
     const again = await runCli(['migrate', '--lock-wait', '0s', '--url', db.url]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^applied\s+0002_training_sessions_machines \(/m);
-    expect(await migrationsRecorded(db)).toBe(4);
+    expect(await migrationsRecorded(db)).toBe(5);
     const after = await rowsById(db, 'training_sessions');
     expect(after.size).toBe(before.size);
     for (const [id, old] of before) {

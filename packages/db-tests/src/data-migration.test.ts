@@ -5,7 +5,8 @@ import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { rowsById } from './harness/snapshot';
 import { archivedValues } from './harness/sql-file';
 
-// US-002 AC-3 and AC-5: migrate to 0001_machines, load old-schema data, migrate to latest, compare every row.
+// US-002 AC-3 and AC-5: migrate to 0001_machines, load old-schema data, migrate to latest (expand and contract),
+// compare every row.
 const SESSIONS = 2000;
 let db: TestDatabase;
 let before: {
@@ -33,7 +34,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('0002 on a database full of old sessions', () => {
+describe('0002 to 0004 on a database full of old sessions', () => {
   it('the fixture is realistic: old columns set, some NULL, bookings and empty sessions', () => {
     const rows = [...before.sessions.values()];
     expect(rows).toHaveLength(SESSIONS);

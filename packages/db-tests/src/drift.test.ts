@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as schema from '@gym/db/schema';
 import { is, SQL } from 'drizzle-orm';
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, getViewConfig, PgTable, PgView } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './harness/cli';
 import { createTestDatabase, type TestDatabase } from './harness/db';
@@ -12,9 +12,9 @@ import { createTestDatabase, type TestDatabase } from './harness/db';
 // must describe the same database (drizzle-orm #5059). Both directions are checked.
 const tables = (Object.values(schema) as unknown[]).filter((v): v is PgTable => is(v, PgTable));
 
-// Kept by 0002 for its rollback (the dropped max_participants and location); deliberately not part of the
-// application's schema.
-const MIGRATION_OWNED_TABLES = ['training_sessions_us002_archive'];
+// The migrations keep their own tables (0004's archive of max_participants and location) in gym_migrations,
+// out of public: public holds exactly the application's tables and views.
+const views = (Object.values(schema) as unknown[]).filter((v): v is PgView => is(v, PgView));
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -35,8 +35,25 @@ describe('the migrated catalog matches the Drizzle schema', () => {
     const { rows } = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
     );
-    const expected = [...tables.map((t) => getTableConfig(t).name), ...MIGRATION_OWNED_TABLES];
+    const expected = tables.map((t) => getTableConfig(t).name);
     expect(rows.map((r) => r.table_name).sort()).toEqual(expected.sort());
+  });
+
+  it('declares every view in public (so that drizzle-kit push leaves them alone), with its columns', async () => {
+    const { rows } = await db.query<{ table_name: string; columns: string[] }>(
+      `SELECT c.table_name, array_agg(c.column_name::text ORDER BY c.ordinal_position) AS columns
+         FROM information_schema.columns c JOIN information_schema.views v USING (table_schema, table_name)
+        WHERE c.table_schema = 'public' GROUP BY c.table_name`,
+    );
+    const declared = views.map((v) => {
+      const config = getViewConfig(v);
+      return {
+        table_name: config.name,
+        columns: Object.values(config.selectedFields).map((c) => (c as { name: string }).name),
+      };
+    });
+    const byName = (a: { table_name: string }, b: { table_name: string }) => a.table_name.localeCompare(b.table_name);
+    expect(rows.sort(byName)).toEqual(declared.sort(byName));
   });
 
   for (const table of tables) {

@@ -24,14 +24,19 @@ describe("drizzle-orm's migrate() and gym-db's migrator share one migrations tab
       '0001_machines:applied',
       '0002_training_sessions_machines:pending',
       '0003_session_functions:pending',
+      '0004_training_sessions_contract:pending',
     ]);
-    expect((await migrateTo(db.url)).applied).toEqual(['0002_training_sessions_machines', '0003_session_functions']);
+    expect((await migrateTo(db.url)).applied).toEqual([
+      '0002_training_sessions_machines',
+      '0003_session_functions',
+      '0004_training_sessions_contract',
+    ]);
   });
 
   it("after gym-db's migrator, drizzle's migrate() finds nothing to run", async () => {
     const db = await database('template');
     const before = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
-    expect(before.rows).toHaveLength(4);
+    expect(before.rows).toHaveLength(5);
     await drizzleMigrate(drizzle(db.pool), { migrationsFolder });
     const after = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
     expect(after.rows).toEqual(before.rows);

@@ -13,7 +13,7 @@ const { database, onCleanup } = perTestResources();
 
 const LATE = '0004_late_feature';
 
-/** The project's migrations plus one written on a branch before 0002 and merged after 0003 was deployed. */
+/** The project's migrations plus one written on a branch before 0002 and merged after 0004 was deployed. */
 function withLateMigration() {
   const copy = copyMigrations();
   onCleanup(() => copy.remove());
@@ -33,13 +33,13 @@ describe('a migration merged late', () => {
 
     const before = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(before.stdout).toMatch(new RegExp(`^${LATE}\\s+pending\\s`, 'm'));
-    expect(before.stdout).toMatch(/^0003_session_functions\s+applied\s/m);
+    expect(before.stdout).toMatch(/^0004_training_sessions_contract\s+applied\s/m);
 
     const r = await runCli(['migrate', '--json', '--migrations', copy.dir, '--url', db.url]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = parseJsonLines(r.stdout);
     expect(eventsOf(events, 'out_of_order')).toEqual([
-      expect.objectContaining({ tag: LATE, newestApplied: '0003_session_functions' }),
+      expect.objectContaining({ tag: LATE, newestApplied: '0004_training_sessions_contract' }),
     ]);
     expect(eventsOf(events, 'plan')).toEqual([
       expect.objectContaining({ command: 'migrate', tags: [LATE], dryRun: false }),
@@ -52,13 +52,19 @@ describe('a migration merged late', () => {
       'SELECT created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
     );
     expect(recorded.map((x) => x.created_at)).toEqual(
-      ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions']
+      [
+        '0000_baseline',
+        '0001_machines',
+        '0002_training_sessions_machines',
+        '0003_session_functions',
+        '0004_training_sessions_contract',
+      ]
         .map((t) => String(journalWhen(t)))
         .concat(String(journalWhen('0001_machines') + 1000)),
     );
     const after = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(after.stdout).toMatch(new RegExp(`^${LATE}\\s+applied\\s`, 'm'));
-    expect(after.stdout).toMatch(/5 applied, 0 pending/);
+    expect(after.stdout).toMatch(/6 applied, 0 pending/);
   });
 
   it('is named in a warning in human mode too', async () => {
@@ -67,7 +73,7 @@ describe('a migration merged late', () => {
     const r = await runCli(['migrate', '--migrations', copy.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      `warning: ${LATE} is older than the newest applied migration (0003_session_functions); it was merged late and is applied now`,
+      `warning: ${LATE} is older than the newest applied migration (0004_training_sessions_contract); it was merged late and is applied now`,
     );
     expect(r.stdout).toMatch(new RegExp(`^applied\\s+${LATE} \\(`, 'm'));
   });
@@ -106,7 +112,9 @@ describe('--dry-run', () => {
 
     const human = await runCli(['migrate', '--dry-run', '--url', db.url]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain('would apply: 0002_training_sessions_machines, 0003_session_functions');
+    expect(human.stdout).toContain(
+      'would apply: 0002_training_sessions_machines, 0003_session_functions, 0004_training_sessions_contract (post-deploy)',
+    );
     expect(human.stdout).not.toMatch(/^applied/m);
 
     const json = await runCli(['migrate', '--dry-run', '--json', '--url', db.url]);
@@ -116,7 +124,12 @@ describe('--dry-run', () => {
       expect.objectContaining({
         command: 'migrate',
         dryRun: true,
-        tags: ['0002_training_sessions_machines', '0003_session_functions'],
+        tags: ['0002_training_sessions_machines', '0003_session_functions', '0004_training_sessions_contract'],
+        migrations: [
+          { tag: '0002_training_sessions_machines', phase: 'pre-deploy' },
+          { tag: '0003_session_functions', phase: 'pre-deploy' },
+          { tag: '0004_training_sessions_contract', phase: 'post-deploy' },
+        ],
       }),
     ]);
     expect(eventsOf(events, 'migration_start')).toEqual([]);
@@ -134,7 +147,7 @@ describe('--dry-run', () => {
     const r = await runCli(['migrate', '--dry-run', '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      'would apply: 0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions',
+      'would apply: 0000_baseline, 0001_machines, 0002_training_sessions_machines, 0003_session_functions, 0004_training_sessions_contract (post-deploy)',
     );
     const { rows } = await db.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid

@@ -7,7 +7,13 @@ import { perTestResources } from './harness/resources';
 
 // Issue 3, "Output": one line per migration with its duration, progress during the backfill, --json for
 // log pipelines, and a status table.
-const TAGS = ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions'];
+const TAGS = [
+  '0000_baseline',
+  '0001_machines',
+  '0002_training_sessions_machines',
+  '0003_session_functions',
+  '0004_training_sessions_contract',
+];
 const SESSIONS = 3000;
 const { database } = perTestResources();
 
@@ -34,32 +40,32 @@ describe('human output', () => {
     const version = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
     expect(r.stdout).toContain(`/${db.name} (PostgreSQL ${version})`);
     expect(r.stdout).toMatch(/^connected to 127\.0\.0\.1:\d+\/gym_t_\w+ \(PostgreSQL \d+\.\d+/m);
-    expect(r.stdout).toContain(`apply: ${TAGS.join(', ')}`);
+    expect(r.stdout).toContain(`apply: ${TAGS.slice(0, -1).join(', ')}, 0004_training_sessions_contract (post-deploy)`);
 
     const rollback = await runCli(['rollback', '--url', db.url]);
     expect(rollback.code, rollback.stderr).toBe(0);
-    expect(rollback.stdout).toMatch(new RegExp(`^rolled back 0003_session_functions ${duration}$`, 'm'));
+    expect(rollback.stdout).toMatch(new RegExp(`^rolled back 0004_training_sessions_contract ${duration}$`, 'm'));
   });
 
-  it('progress lines (rows done and rate) while 0002 archives old sessions', async () => {
+  it('progress lines (rows done and rate) while 0004 archives old sessions', async () => {
     const db = await oldSchemaDatabase();
     const r = await runCli(['migrate', '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
-    const progress = r.stdout.split('\n').filter((l) => l.startsWith('  0002_training_sessions_machines: archive '));
+    const progress = r.stdout.split('\n').filter((l) => l.startsWith('  0004_training_sessions_contract: archive '));
     expect(progress.length, r.stdout).toBeGreaterThanOrEqual(1);
     for (const l of progress)
-      expect(l).toMatch(/^ {2}0002_training_sessions_machines: archive [\d,]+ rows( \([\d,]+ rows\/s\))?$/);
+      expect(l).toMatch(/^ {2}0004_training_sessions_contract: archive [\d,]+ rows( \([\d,]+ rows\/s\))?$/);
     expect(
       progress.some((l) => / rows \([\d,]+ rows\/s\)$/.test(l)),
       r.stdout,
     ).toBe(true);
     expect(progress.at(-1)).toMatch(new RegExp(`: archive ${SESSIONS.toLocaleString('en-US')} rows`));
-    expect(r.stdout).toMatch(new RegExp(`^applied\\s+0002_training_sessions_machines ${duration}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^applied\\s+0004_training_sessions_contract ${duration}$`, 'm'));
   });
 });
 
 describe('--json', () => {
-  it('prints only JSON objects, one per line: migration_done with durationMs, progress for 0002, done last', async () => {
+  it('prints only JSON objects, one per line: migration_done with durationMs, progress for 0004, done last', async () => {
     const db = await oldSchemaDatabase();
     const r = await runCli(['migrate', '--json', '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
@@ -76,7 +82,7 @@ describe('--json', () => {
     }
     const progress = eventsOf(events, 'progress');
     expect(progress.length).toBeGreaterThanOrEqual(1);
-    for (const p of progress) expect(p).toMatchObject({ tag: '0002_training_sessions_machines', step: 'archive' });
+    for (const p of progress) expect(p).toMatchObject({ tag: '0004_training_sessions_contract', step: 'archive' });
     expect(progress.some((p) => typeof p.rate === 'number' && (p.rows as number) > 0)).toBe(true);
     expect(progress.at(-1)!.rows).toBe(SESSIONS);
     expect(events.at(-1)).toMatchObject({ event: 'done', command: 'migrate', applied: TAGS.slice(2) });
@@ -95,30 +101,32 @@ describe('--json', () => {
 });
 
 describe('status', () => {
-  it('prints a table with every tag and its state', async () => {
+  it('prints a table with every tag, its state and its phase', async () => {
     const db = await oldSchemaDatabase();
     const r = await runCli(['status', '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    const header = lines.findIndex((l) => /^migration\s+state\s+applied at$/.test(l));
+    const header = lines.findIndex((l) => /^migration\s+state\s+applied at\s+phase$/.test(l));
     expect(header, r.stdout).toBeGreaterThanOrEqual(0);
     const rows = lines.slice(header + 1, header + 1 + TAGS.length);
-    expect(rows.map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
-      ['0000_baseline', 'applied'],
-      ['0001_machines', 'applied'],
-      ['0002_training_sessions_machines', 'pending'],
-      ['0003_session_functions', 'pending'],
+    expect(rows.map((l) => [...l.split(/\s+/).slice(0, 2), l.split(/\s+/)[3]])).toEqual([
+      ['0000_baseline', 'applied', 'pre-deploy'],
+      ['0001_machines', 'applied', 'pre-deploy'],
+      ['0002_training_sessions_machines', 'pending', 'pre-deploy'],
+      ['0003_session_functions', 'pending', 'pre-deploy'],
+      ['0004_training_sessions_contract', 'pending', 'post-deploy'],
     ]);
     for (const l of rows.slice(0, 2)) expect(Number.isNaN(Date.parse(l.split(/\s+/)[2]!))).toBe(false);
     for (const l of rows.slice(2)) expect(l.split(/\s+/)[2]).toBe('-');
-    expect(lines.at(-1)).toBe('2 applied, 2 pending');
+    expect(lines.at(-1)).toBe('2 applied, 3 pending (1 post-deploy)');
 
     const json = await runCli(['status', '--json', '--url', db.url]);
-    expect(eventsOf(parseJsonLines(json.stdout), 'status').map((e) => [e.tag, e.state])).toEqual([
-      ['0000_baseline', 'applied'],
-      ['0001_machines', 'applied'],
-      ['0002_training_sessions_machines', 'pending'],
-      ['0003_session_functions', 'pending'],
+    expect(eventsOf(parseJsonLines(json.stdout), 'status').map((e) => [e.tag, e.state, e.phase])).toEqual([
+      ['0000_baseline', 'applied', 'pre-deploy'],
+      ['0001_machines', 'applied', 'pre-deploy'],
+      ['0002_training_sessions_machines', 'pending', 'pre-deploy'],
+      ['0003_session_functions', 'pending', 'pre-deploy'],
+      ['0004_training_sessions_contract', 'pending', 'post-deploy'],
     ]);
   });
 });

@@ -209,6 +209,7 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
           }
 
           expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+            '0004_training_sessions_contract',
             '0003_session_functions',
             '0002_training_sessions_machines',
           ]);

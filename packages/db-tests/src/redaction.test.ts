@@ -39,6 +39,7 @@ describe('the password never appears in the output', () => {
       ['migrate --dry-run --json', ['migrate', '--dry-run', '--json'], { DATABASE_URL: url }],
       ['migrate --to 0001_machines', ['migrate', '--to', '0001_machines'], { DATABASE_URL: url }],
       ['status', ['status', '--url', url], {}],
+      ['migrate --pre-deploy', ['migrate', '--pre-deploy', '--url', url], {}],
       ['migrate --json', ['migrate', '--json', '--url', url], {}],
       ['status --json', ['status', '--json'], { DATABASE_URL: url }],
       ['migrate again', ['migrate', '--url', url], {}],
@@ -59,7 +60,7 @@ describe('the password never appears in the output', () => {
       `SELECT (SELECT tableowner FROM pg_tables WHERE tablename = 'training_sessions') AS owner,
               (SELECT count(*) FROM drizzle.__drizzle_migrations) AS n`,
     );
-    expect(rows[0]).toEqual({ owner: role, n: '4' });
+    expect(rows[0]).toEqual({ owner: role, n: '5' });
   });
 
   it('in error messages: malformed URLs that hold it, an unreachable host, wrong credentials', async () => {

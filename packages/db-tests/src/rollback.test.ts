@@ -9,11 +9,8 @@ import { waitFor } from './harness/wait';
 
 const { database } = perTestResources();
 
-/** The rollback keeps machine assignments in this table on purpose; it is the one catalog difference. */
-const MACHINE_ARCHIVE = 'training_sessions_us002_machine_archive';
-function withoutMachineArchive(c: Record<string, string[]>) {
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.filter((x) => !x.includes(MACHINE_ARCHIVE))]));
-}
+/** 0002's rollback keeps machine assignments here, out of public (catalogSnapshot covers public and drizzle). */
+const MACHINE_ARCHIVE = 'gym_migrations.training_sessions_us002_machine_archive';
 function oldTables(d: Record<string, string[]>) {
   const keep = [
     'public.trainers',
@@ -25,7 +22,7 @@ function oldTables(d: Record<string, string[]>) {
   return Object.fromEntries(keep.map((t) => [t, d[t]]));
 }
 
-describe('0002 round trip: up, down, up', () => {
+describe('0002 to 0004 round trip: up, down, up', () => {
   it('gives back the old schema and values, then every session its machine, every row exact', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
@@ -45,10 +42,11 @@ describe('0002 round trip: up, down, up', () => {
     expect(new Set([...upSessions.values()].map((s) => s.machine_id)).size).toBe(3);
 
     expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+      '0004_training_sessions_contract',
       '0003_session_functions',
       '0002_training_sessions_machines',
     ]);
-    expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(catalogAt0001));
+    expect(await catalogSnapshot(db)).toEqual(catalogAt0001);
     // Sessions are as they were just before the rollback (updated_at of the reassigned ones included),
     // minus machine_id, plus the archived max_participants and location; the other tables are as at 0001.
     const down = await rowsById(db, 'training_sessions');
@@ -104,6 +102,37 @@ describe('0002 round trip: up, down, up', () => {
   });
 });
 
+describe('rolling back the expand step (0003, 0002) alone', () => {
+  it('restores nothing but the catalog: every row is as it was, and only the machine assignments are kept', async () => {
+    const db = await database('empty');
+    await migrateTo(db.url, '0001_machines');
+    await insertOldSchemaData(db, { trainers: 3, members: 40, sessions: realisticOldSessions(200) });
+    const catalogAt0001 = await catalogSnapshot(db);
+    await migrateTo(db.url, '0003_session_functions');
+    await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 2)
+                     WHERE id IN (SELECT id FROM training_sessions ORDER BY id LIMIT 25)`);
+    const expanded = await rowsById(db, 'training_sessions');
+
+    expect((await rollbackTo(db.url, '0001_machines')).rolledBack).toEqual([
+      '0003_session_functions',
+      '0002_training_sessions_machines',
+    ]);
+    expect(await catalogSnapshot(db)).toEqual(catalogAt0001);
+    // Nothing was dropped by the expand step, so its rollback rewrote nothing: each row is the expanded one
+    // (location and max_participants included) without machine_id.
+    const down = await rowsById(db, 'training_sessions');
+    expect(down.size).toBe(expanded.size);
+    for (const [id, row] of expanded) {
+      const { machine_id: _m, ...kept } = row;
+      expect(down.get(id)).toEqual(kept);
+    }
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${MACHINE_ARCHIVE}`);
+    expect(rows).toEqual([{ n: 25 }]);
+    await migrateTo(db.url, '0003_session_functions');
+    expect(await rowsById(db, 'training_sessions')).toEqual(expanded);
+  });
+});
+
 describe('rollback refusals and defaults', () => {
   it('refuses to roll back 0002 while a session has no trainer, and changes nothing', async () => {
     const db = await database('template');
@@ -111,7 +140,7 @@ describe('rollback refusals and defaults', () => {
       `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end)
        SELECT id, now(), now() + interval '1 hour' FROM machines WHERE machine_number = 1`,
     );
-    await rollbackTo(db.url); // 0003 first: the refusal concerns 0002
+    await rollbackTo(db.url, '0002_training_sessions_machines'); // 0004 and 0003 first: the refusal concerns 0002
     const catalog = await catalogSnapshot(db);
     const data = await dataSnapshot(db);
     await expect(rollbackTo(db.url)).rejects.toMatchObject({
@@ -126,19 +155,20 @@ describe('rollback refusals and defaults', () => {
 
   it('rolls back only the last migration by default, and that one can be applied again', async () => {
     const db = await database('template');
-    expect((await rollbackTo(db.url)).rolledBack).toEqual(['0003_session_functions']);
+    expect((await rollbackTo(db.url)).rolledBack).toEqual(['0004_training_sessions_contract']);
     const { rows } = await status({ url: db.url });
     expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual([
       '0000_baseline:applied',
       '0001_machines:applied',
       '0002_training_sessions_machines:applied',
-      '0003_session_functions:pending',
+      '0003_session_functions:applied',
+      '0004_training_sessions_contract:pending',
     ]);
     const fn = await db.query(
       `SELECT to_regprocedure('check_trainer_availability(uuid, timestamptz, timestamptz, uuid)')::text AS f`,
     );
     expect(fn.rows[0]!.f).not.toBeNull();
-    expect((await migrateTo(db.url)).applied).toEqual(['0003_session_functions']);
+    expect((await migrateTo(db.url)).applied).toEqual(['0004_training_sessions_contract']);
   });
 
   it('every rollback file works: latest down to the baseline gives the baseline catalog', async () => {
@@ -146,12 +176,12 @@ describe('rollback refusals and defaults', () => {
     await migrateTo(fresh.url, '0000_baseline');
     const baseline = await catalogSnapshot(fresh);
     const db = await database('template');
-    expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(3);
-    expect(withoutMachineArchive(await catalogSnapshot(db))).toEqual(withoutMachineArchive(baseline));
+    expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(4);
+    expect(await catalogSnapshot(db)).toEqual(baseline);
   });
 });
 
-describe('changes made while 0002 runs are not lost', () => {
+describe('changes made while 0004 (the contract) runs are not lost', () => {
   it('an update and an insert after the bulk copy reach the archive and come back on rollback', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
@@ -160,13 +190,14 @@ describe('changes made while 0002 runs are not lost', () => {
       members: 10,
       sessions: realisticOldSessions(400),
     });
+    await migrateTo(db.url, '0003_session_functions');
     const first = sessionIds[0]!;
     let acted = false;
     let newSession = '';
-    await runSqlFileByHand(db.pool, '0002_training_sessions_machines', async (statement) => {
+    await runSqlFileByHand(db.pool, '0004_training_sessions_contract', async (statement) => {
       if (acted || !statement.includes("'copy' FROM training_sessions")) return;
       acted = true;
-      // The app, still on the old code, keeps writing between the bulk copy and the column drop.
+      // An old app instance that is still running writes between the bulk copy and the column drop.
       await db.query(
         `UPDATE training_sessions SET location = 'Moved to the annex', max_participants = 3 WHERE id = $1`,
         [first],
@@ -197,17 +228,25 @@ describe('changes made while 0002 runs are not lost', () => {
   });
 });
 
-describe('0002 is idempotent by hand (psql -f semantics)', () => {
-  it('running the file twice on a migrated database changes nothing', async () => {
+describe('every migration is idempotent by hand (psql -f semantics)', () => {
+  it('running 0002, 0003 and 0004 each twice, in order, changes nothing the second time', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
     await insertOldSchemaData(db, { trainers: 3, members: 50, sessions: realisticOldSessions(300) });
-    await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
-    const catalog = await catalogSnapshot(db);
-    const data = await dataSnapshot(db);
-    await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
-    expect(await catalogSnapshot(db)).toEqual(catalog);
-    expect(await dataSnapshot(db)).toEqual(data);
+    for (const tag of [
+      '0002_training_sessions_machines',
+      '0003_session_functions',
+      '0004_training_sessions_contract',
+    ]) {
+      await runSqlFileByHand(db.pool, tag);
+      const catalog = await catalogSnapshot(db);
+      const data = await dataSnapshot(db);
+      const archive = await archivedValues(db).catch(() => null);
+      await runSqlFileByHand(db.pool, tag);
+      expect(await catalogSnapshot(db), tag).toEqual(catalog);
+      expect(await dataSnapshot(db), tag).toEqual(data);
+      expect(await archivedValues(db).catch(() => null), tag).toEqual(archive);
+    }
   });
 
   it('0001_machines, run again by hand, changes nothing either (US-001 was applied by hand in the old app)', async () => {
@@ -253,10 +292,11 @@ describe('0002 is idempotent by hand (psql -f semantics)', () => {
     }
   });
 
-  it('running it again after 0003 does not undo 0003', async () => {
+  it('running 0002 and 0003 again after 0004 does not undo the contract', async () => {
     const db = await database('template');
     const catalog = await catalogSnapshot(db);
     await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
+    await runSqlFileByHand(db.pool, '0003_session_functions');
     expect(await catalogSnapshot(db)).toEqual(catalog);
   });
 });

@@ -13,7 +13,7 @@ describe("Supabase's security lints", () => {
   it('find what they look for on the old schema (each lint catches something real)', async () => {
     const db = await database('empty');
     await makeSupabaseLike(db);
-    await migrateTo(db.url, '0003_session_functions');
+    await migrateTo(db.url, '0004_training_sessions_contract');
     const found = await runSecurityLints(db);
     expect(found.rls_disabled_in_public).toEqual(expect.arrayContaining(['machines', 'training_sessions']));
     expect(found.security_definer_view).toContain('training_sessions_calendar');
@@ -35,8 +35,8 @@ describe("Supabase's security lints", () => {
     await migrateTo(db.url);
     expect(await runSecurityLints(db)).toEqual(clean);
     expect(await auth()).toBe(authBefore);
-    // Rolling back 0004 leaves Supabase's auth schema in place.
-    await rollbackTo(db.url, '0003_session_functions');
+    // Rolling back 0005 leaves Supabase's auth schema in place.
+    await rollbackTo(db.url, '0004_training_sessions_contract');
     expect(await auth()).toBe(authBefore);
   });
 
@@ -46,20 +46,20 @@ describe("Supabase's security lints", () => {
   });
 });
 
-describe('rolling back 0005_row_level_security', () => {
-  it('refuses (GYM05) while a member is linked to a sign-in user, and changes nothing; unlinked, it rolls back', async () => {
+describe('rolling back 0006_row_level_security', () => {
+  it('refuses (GYM06) while a member is linked to a sign-in user, and changes nothing; unlinked, it rolls back', async () => {
     const db = await database('template');
     await db.query(
       `INSERT INTO members (first_name, last_name, email, auth_user_id) VALUES ('Li', 'N', 'li@gym.test', gen_random_uuid())`,
     );
     const before = await catalogSnapshot(db);
-    await expect(rollbackTo(db.url, '0004_supabase_auth')).rejects.toMatchObject({
-      sqlState: 'GYM05',
+    await expect(rollbackTo(db.url, '0005_supabase_auth')).rejects.toMatchObject({
+      sqlState: 'GYM06',
       message: expect.stringContaining('1 members and trainers are linked to sign-in users'),
     });
     expect(await catalogSnapshot(db)).toEqual(before);
     await db.query('UPDATE members SET auth_user_id = NULL');
-    expect((await rollbackTo(db.url, '0004_supabase_auth')).rolledBack).toEqual(['0005_row_level_security']);
+    expect((await rollbackTo(db.url, '0005_supabase_auth')).rolledBack).toEqual(['0006_row_level_security']);
     expect((await runSecurityLints(db)).rls_disabled_in_public).toContain('training_sessions');
   });
 });

@@ -27,12 +27,12 @@ export async function runSqlFileByHand(
   }
 }
 
-/** What 0002's archive holds for each session: its newest 'trigger' row, else its 'copy' row (as the rollback reads it). */
+/** What 0004's archive holds for each session: its newest 'trigger' row, else its 'copy' row (as the rollback reads it). */
 export async function archivedValues(
   db: Pick<pg.ClientBase, 'query'>,
 ): Promise<Map<string, { max_participants: number | null; location: string | null }>> {
   const { rows } = await db.query<{ session_id: string; max_participants: number | null; location: string | null }>(
-    `SELECT DISTINCT ON (session_id) session_id, max_participants, location FROM training_sessions_us002_archive
+    `SELECT DISTINCT ON (session_id) session_id, max_participants, location FROM gym_migrations.training_sessions_us002_archive
       ORDER BY session_id, captured_by = 'trigger' DESC, archived_at DESC`,
   );
   return new Map(rows.map((r) => [r.session_id, { max_participants: r.max_participants, location: r.location }]));

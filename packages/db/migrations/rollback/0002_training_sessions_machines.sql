@@ -1,8 +1,8 @@
--- Rollback of 0002_training_sessions_machines. Runs in one transaction: if it refuses or fails, nothing changes.
--- It puts back max_participants, location and trainer_id NOT NULL with the values archived by the up migration,
--- and keeps each session's machine in training_sessions_us002_machine_archive so that migrating up again puts
--- every session back on the same machine. Restoring updates rows under ACCESS EXCLUSIVE: a rollback is an
--- incident tool, and atomicity matters more here than lock time.
+-- Rollback of 0002_training_sessions_machines (the expand step of US-002). Runs in one transaction: if it
+-- refuses or fails, nothing changes. The expand step only added, so nothing needs restoring: machine_id (with
+-- its FK and index) goes, trainer_id is NOT NULL again, the three views lose machine_id. Each session's machine
+-- (other than Machine 1) is kept in gym_migrations.training_sessions_us002_machine_archive, so that migrating
+-- up again puts every session back on the same machine.
 DO $$
 DECLARE
   v_orphans bigint;
@@ -16,92 +16,48 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-SELECT set_config('gym.preserve_updated_at', 'on', true);
+-- Migration-owned tables live outside public, with no privilege for anyone but their owner.
+CREATE SCHEMA IF NOT EXISTS gym_migrations;
 --> statement-breakpoint
-CREATE TABLE IF NOT EXISTS training_sessions_us002_machine_archive (
+CREATE TABLE IF NOT EXISTS gym_migrations.training_sessions_us002_machine_archive (
   session_id uuid PRIMARY KEY,
   machine_id uuid NOT NULL
 );
 --> statement-breakpoint
-TRUNCATE training_sessions_us002_machine_archive;
+DO $$
+DECLARE
+  r record;
+BEGIN
+  REVOKE ALL ON SCHEMA gym_migrations FROM PUBLIC;
+  REVOKE ALL ON ALL TABLES IN SCHEMA gym_migrations FROM PUBLIC;
+  FOR r IN
+    SELECT DISTINCT 'SCHEMA gym_migrations' AS what, a.grantee::regrole::text AS grantee
+      FROM pg_namespace n, aclexplode(n.nspacl) a
+     WHERE n.nspname = 'gym_migrations' AND a.grantee <> n.nspowner AND a.grantee <> 0
+    UNION
+    SELECT DISTINCT 'TABLE ' || c.oid::regclass::text, a.grantee::regrole::text
+      FROM pg_class c, aclexplode(c.relacl) a
+     WHERE c.relnamespace = 'gym_migrations'::regnamespace AND a.grantee <> c.relowner AND a.grantee <> 0
+  LOOP
+    EXECUTE format('REVOKE ALL ON %s FROM %s', r.what, r.grantee);
+  END LOOP;
+END
+$$;
+--> statement-breakpoint
+TRUNCATE gym_migrations.training_sessions_us002_machine_archive;
 --> statement-breakpoint
 -- Sessions on Machine 1 need no entry: migrating up puts every session on Machine 1 first.
-INSERT INTO training_sessions_us002_machine_archive (session_id, machine_id)
+INSERT INTO gym_migrations.training_sessions_us002_machine_archive (session_id, machine_id)
 SELECT ts.id, ts.machine_id FROM training_sessions ts
  WHERE ts.machine_id IS DISTINCT FROM (SELECT id FROM machines WHERE machine_number = 1);
 --> statement-breakpoint
 DROP VIEW IF EXISTS training_sessions_calendar, trainer_session_history, member_session_history;
 --> statement-breakpoint
-DROP FUNCTION IF EXISTS create_training_session_with_members(uuid, uuid, timestamptz, timestamptz, uuid[], text, text);
+ALTER TABLE training_sessions DROP COLUMN machine_id;
 --> statement-breakpoint
-ALTER TABLE training_sessions
-  DROP COLUMN machine_id,
-  ADD COLUMN max_participants integer DEFAULT 1,
-  ADD COLUMN location text;
---> statement-breakpoint
--- The archive is a log: a session's values are those of its newest 'trigger' row, else of its 'copy' row.
--- Sessions created after the migration have no row and keep the column defaults (1 and NULL).
-UPDATE training_sessions ts
-   SET max_participants = a.max_participants, location = a.location
-  FROM (SELECT DISTINCT ON (session_id) session_id, max_participants, location
-          FROM training_sessions_us002_archive
-         ORDER BY session_id, captured_by = 'trigger' DESC, archived_at DESC) a
- WHERE a.session_id = ts.id
-   AND (a.max_participants IS DISTINCT FROM 1 OR a.location IS NOT NULL);
---> statement-breakpoint
-ALTER TABLE training_sessions
-  ADD CONSTRAINT training_sessions_max_participants_check CHECK (max_participants > 0),
-  ALTER COLUMN trainer_id SET NOT NULL;
+ALTER TABLE training_sessions ALTER COLUMN trainer_id SET NOT NULL;
 --> statement-breakpoint
 COMMENT ON COLUMN training_sessions.trainer_id IS NULL;
---> statement-breakpoint
-DROP TABLE training_sessions_us002_archive;
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION enforce_session_capacity() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_capacity integer;
-  v_taken integer;
-BEGIN
-  IF NEW.booking_status <> 'confirmed' OR (TG_OP = 'UPDATE' AND OLD.booking_status = 'confirmed') THEN
-    RETURN NEW;
-  END IF;
-  -- Lock the session row so that two concurrent bookings cannot both take the last place.
-  SELECT coalesce(max_participants, 1) INTO v_capacity FROM training_sessions WHERE id = NEW.session_id FOR UPDATE;
-  SELECT count(*) INTO v_taken FROM training_session_members
-    WHERE session_id = NEW.session_id AND booking_status = 'confirmed';
-  IF v_taken >= v_capacity THEN
-    RAISE EXCEPTION 'training session % is full (% of % places taken)', NEW.session_id, v_taken, v_capacity
-      USING ERRCODE = 'check_violation';
-  END IF;
-  RETURN NEW;
-END
-$$;
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION create_training_session_with_members(
-  p_trainer_id uuid,
-  p_scheduled_start timestamptz,
-  p_scheduled_end timestamptz,
-  p_member_ids uuid[],
-  p_location text DEFAULT NULL,
-  p_max_participants integer DEFAULT 1,
-  p_session_type text DEFAULT NULL,
-  p_notes text DEFAULT NULL
-) RETURNS uuid
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_session_id uuid;
-  v_member_id uuid;
-BEGIN
-  INSERT INTO training_sessions (trainer_id, scheduled_start, scheduled_end, location, max_participants, session_type, notes)
-  VALUES (p_trainer_id, p_scheduled_start, p_scheduled_end, p_location, p_max_participants, p_session_type, p_notes)
-  RETURNING id INTO v_session_id;
-  FOREACH v_member_id IN ARRAY coalesce(p_member_ids, '{}'::uuid[]) LOOP
-    INSERT INTO training_session_members (session_id, member_id) VALUES (v_session_id, v_member_id);
-  END LOOP;
-  RETURN v_session_id;
-END
-$$;
 --> statement-breakpoint
 CREATE VIEW training_sessions_calendar AS
 SELECT ts.id,

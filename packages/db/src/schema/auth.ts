@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
  *   `sub`: auth.users on Supabase);
  * - an admin is a user whose JWT carries app_metadata.role = 'admin'. On Supabase only the service role can
  *   write app_metadata, so a user cannot make themselves one; there is no admin table to keep in sync.
- * The helpers live in the gym_private schema (0004_supabase_auth), which the API does not expose. They are
+ * The helpers live in the gym_private schema (0005_supabase_auth), which the API does not expose. They are
  * SECURITY DEFINER so that a policy on one table can look at another without that table's policies
  * applying again (which would recurse), and wrapped in a sub-select so that PostgreSQL evaluates them once
  * per statement, not once per row.

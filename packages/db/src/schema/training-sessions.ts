@@ -40,7 +40,7 @@ export const trainingSessions = pgTable(
       to: authenticatedRole,
       using: sql`${t.trainerId} = ${currentTrainerId} or ${t.id} in (select gym_private.member_session_ids())`,
     }),
-    // A trainer sets the status of their own sessions; a trigger (0005) keeps them from changing anything else.
+    // A trainer sets the status of their own sessions; a trigger (0006) keeps them from changing anything else.
     pgPolicy('training_sessions_trainer_update', {
       for: 'update',
       to: authenticatedRole,

@@ -1,4 +1,4 @@
-import { boolean, integer, json, pgView, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, json, pgView, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { MachineNumber } from './machines.js';
 import type { SessionStatus } from './training-sessions.js';
 
@@ -9,7 +9,7 @@ export interface CalendarParticipant {
 }
 
 /**
- * The calendar view as 0003_session_functions defines it. `.existing()` because the SQL lives in the
+ * The calendar view as 0004_training_sessions_contract leaves it (0003_session_functions's, without the old columns). `.existing()` because the SQL lives in the
  * migration (drizzle-kit cannot express the JSON aggregate); this declaration only types reads of it.
  */
 export const trainingSessionsCalendar = pgView('training_sessions_calendar', {
@@ -27,4 +27,35 @@ export const trainingSessionsCalendar = pgView('training_sessions_calendar', {
   sessionType: text('session_type'),
   notes: text('notes'),
   participants: json('participants').$type<CalendarParticipant[]>().notNull(),
+}).existing();
+
+/**
+ * The trainer's history screen, as 0004_training_sessions_contract leaves it. Declared (`.existing()`) so that
+ * `drizzle-kit push` knows the migrations own it and does not drop it.
+ */
+export const trainerSessionHistory = pgView('trainer_session_history', {
+  trainerId: uuid('trainer_id').notNull(),
+  trainerName: text('trainer_name').notNull(),
+  sessionId: uuid('session_id').notNull(),
+  machineId: uuid('machine_id').notNull(),
+  scheduledStart: timestamp('scheduled_start', { withTimezone: true }).notNull(),
+  scheduledEnd: timestamp('scheduled_end', { withTimezone: true }).notNull(),
+  status: text('status').$type<SessionStatus>(),
+  sessionType: text('session_type'),
+  participantCount: bigint('participant_count', { mode: 'number' }).notNull(),
+}).existing();
+
+/** The member's history screen, as 0004_training_sessions_contract leaves it (declared for the same reason). */
+export const memberSessionHistory = pgView('member_session_history', {
+  memberId: uuid('member_id').notNull(),
+  sessionId: uuid('session_id').notNull(),
+  bookingStatus: text('booking_status').notNull(),
+  bookedAt: timestamp('booked_at', { withTimezone: true }).notNull(),
+  machineId: uuid('machine_id').notNull(),
+  scheduledStart: timestamp('scheduled_start', { withTimezone: true }).notNull(),
+  scheduledEnd: timestamp('scheduled_end', { withTimezone: true }).notNull(),
+  sessionStatus: text('session_status').$type<SessionStatus>(),
+  sessionType: text('session_type'),
+  trainerId: uuid('trainer_id'),
+  trainerName: text('trainer_name').notNull(),
 }).existing();

@@ -1,4 +1,4 @@
--- Hand-written (drizzle-kit generate --custom): what the row-level security of 0005 stands on, which
+-- Hand-written (drizzle-kit generate --custom): what the row-level security of 0006 stands on, which
 -- drizzle-kit does not model. On Supabase the roles, the auth schema and auth.uid()/auth.jwt() are there,
 -- and this migration uses them and changes nothing of them. On plain PostgreSQL (embedded, CI, a user's own
 -- server) it creates what Supabase would have provided: the roles if missing, and an auth.uid() and
@@ -28,7 +28,7 @@ BEGIN
   IF to_regnamespace('auth') IS NULL THEN
     CREATE SCHEMA auth;
     -- The rollback drops the schema only when this migration made it.
-    COMMENT ON SCHEMA auth IS 'gym-db: stands in for Supabase Auth (0004_supabase_auth)';
+    COMMENT ON SCHEMA auth IS 'gym-db: stands in for Supabase Auth (0005_supabase_auth)';
     GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
   END IF;
   IF to_regprocedure('auth.uid()') IS NULL THEN
@@ -37,7 +37,7 @@ BEGIN
       SELECT nullif(coalesce(current_setting('request.jwt.claim.sub', true),
                              current_setting('request.jwt.claims', true)::jsonb ->> 'sub'), '')::uuid
     $f$;
-    COMMENT ON FUNCTION auth.uid() IS 'gym-db: stands in for Supabase Auth (0004_supabase_auth)';
+    COMMENT ON FUNCTION auth.uid() IS 'gym-db: stands in for Supabase Auth (0005_supabase_auth)';
   END IF;
   IF to_regprocedure('auth.jwt()') IS NULL THEN
     CREATE FUNCTION auth.jwt() RETURNS jsonb
@@ -45,12 +45,12 @@ BEGIN
       SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
                       nullif(current_setting('request.jwt.claims', true), ''))::jsonb
     $f$;
-    COMMENT ON FUNCTION auth.jwt() IS 'gym-db: stands in for Supabase Auth (0004_supabase_auth)';
+    COMMENT ON FUNCTION auth.jwt() IS 'gym-db: stands in for Supabase Auth (0005_supabase_auth)';
   END IF;
 END
 $$;
 --> statement-breakpoint
--- The helpers below read members.auth_user_id and trainers.auth_user_id, which 0005 adds (drizzle-kit
+-- The helpers below read members.auth_user_id and trainers.auth_user_id, which 0006 adds (drizzle-kit
 -- generates those columns with the policies). Their bodies are checked when first called, as pg_dump's
 -- output does it; SET LOCAL ends with this migration's transaction.
 SET LOCAL check_function_bodies = off;

@@ -11,26 +11,26 @@ ALTER TABLE "members" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "trainers" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "training_session_members" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "training_sessions" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
-ALTER TABLE "trainers" ADD COLUMN "auth_user_id" uuid;--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "auth_user_id" uuid;--> statement-breakpoint
+ALTER TABLE "trainers" ADD COLUMN "auth_user_id" uuid;--> statement-breakpoint
+-- The same for members: a small table, and the column was added just above, all NULL.
+-- squawk-ignore disallowed-unique-constraint, constraint-missing-not-valid
+ALTER TABLE "members" ADD CONSTRAINT "members_auth_user_id_unique" UNIQUE("auth_user_id");--> statement-breakpoint
 -- members and trainers hold people, not bookings (a studio has hundreds to thousands): building these two
 -- indexes under ACCESS EXCLUSIVE takes milliseconds, and a concurrent build would take the transaction away.
 -- squawk-ignore disallowed-unique-constraint, constraint-missing-not-valid
 ALTER TABLE "trainers" ADD CONSTRAINT "trainers_auth_user_id_unique" UNIQUE("auth_user_id");--> statement-breakpoint
--- The same for members: a small table, and the column was added just above, all NULL.
--- squawk-ignore disallowed-unique-constraint, constraint-missing-not-valid
-ALTER TABLE "members" ADD CONSTRAINT "members_auth_user_id_unique" UNIQUE("auth_user_id");--> statement-breakpoint
 CREATE POLICY "machines_read_signed_in" ON "machines" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.uid()) is not null);--> statement-breakpoint
 CREATE POLICY "machines_admin_all" ON "machines" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
-CREATE POLICY "trainers_read_signed_in" ON "trainers" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.uid()) is not null);--> statement-breakpoint
-CREATE POLICY "trainers_admin_all" ON "trainers" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
 CREATE POLICY "members_read_self_or_trainer" ON "members" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("members"."auth_user_id" = (select auth.uid()) or "members"."id" in (select gym_private.trainer_member_ids()));--> statement-breakpoint
 CREATE POLICY "members_admin_all" ON "members" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
+CREATE POLICY "trainers_read_signed_in" ON "trainers" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.uid()) is not null);--> statement-breakpoint
+CREATE POLICY "trainers_admin_all" ON "trainers" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
+CREATE POLICY "training_session_members_read_own" ON "training_session_members" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("training_session_members"."member_id" = (select gym_private.current_member_id()) or "training_session_members"."session_id" in (select gym_private.trainer_session_ids()));--> statement-breakpoint
+CREATE POLICY "training_session_members_admin_all" ON "training_session_members" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
 CREATE POLICY "training_sessions_read_own" ON "training_sessions" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("training_sessions"."trainer_id" = (select gym_private.current_trainer_id()) or "training_sessions"."id" in (select gym_private.member_session_ids()));--> statement-breakpoint
 CREATE POLICY "training_sessions_trainer_update" ON "training_sessions" AS PERMISSIVE FOR UPDATE TO "authenticated" USING ("training_sessions"."trainer_id" = (select gym_private.current_trainer_id())) WITH CHECK ("training_sessions"."trainer_id" = (select gym_private.current_trainer_id()));--> statement-breakpoint
-CREATE POLICY "training_sessions_admin_all" ON "training_sessions" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));--> statement-breakpoint
-CREATE POLICY "training_session_members_read_own" ON "training_session_members" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("training_session_members"."member_id" = (select gym_private.current_member_id()) or "training_session_members"."session_id" in (select gym_private.trainer_session_ids()));--> statement-breakpoint
-CREATE POLICY "training_session_members_admin_all" ON "training_session_members" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));
+CREATE POLICY "training_sessions_admin_all" ON "training_sessions" AS PERMISSIVE FOR ALL TO "authenticated" USING ((select gym_private.is_admin())) WITH CHECK ((select gym_private.is_admin()));
 --> statement-breakpoint
 -- Hand patch from here on: drizzle-kit does not model privileges, view options or function options.
 -- Tables in public that the schema does not declare (none after 0002 keeps its archive elsewhere) get RLS

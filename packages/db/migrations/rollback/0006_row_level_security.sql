@@ -1,6 +1,6 @@
--- Rollback of 0005_row_level_security. It refuses (GYM05) while any member or trainer is linked to a
+-- Rollback of 0006_row_level_security. It refuses (GYM06) while any member or trainer is linked to a
 -- sign-in user, as dropping auth_user_id would lose that link; otherwise it puts every table, view and
--- function back as 0004 left them. Table privileges granted by 0005 are revoked, and anon's are not given
+-- function back as 0005 left them. Table privileges granted by 0006 are revoked, and anon's are not given
 -- back: on Supabase that leaves the API with less than its default privileges, the safe direction.
 DO $$
 DECLARE
@@ -9,9 +9,9 @@ BEGIN
   SELECT (SELECT count(*) FROM members WHERE auth_user_id IS NOT NULL)
        + (SELECT count(*) FROM trainers WHERE auth_user_id IS NOT NULL) INTO v_linked;
   IF v_linked > 0 THEN
-    RAISE EXCEPTION 'cannot roll back 0005_row_level_security: % members and trainers are linked to sign-in users (auth_user_id), and the rollback would lose those links', v_linked
-      USING ERRCODE = 'GYM05',
-            HINT = 'Keep 0005, or unlink them first (UPDATE members SET auth_user_id = NULL; UPDATE trainers SET auth_user_id = NULL) if losing the links is intended; nothing was changed.';
+    RAISE EXCEPTION 'cannot roll back 0006_row_level_security: % members and trainers are linked to sign-in users (auth_user_id), and the rollback would lose those links', v_linked
+      USING ERRCODE = 'GYM06',
+            HINT = 'Keep 0006, or unlink them first (UPDATE members SET auth_user_id = NULL; UPDATE trainers SET auth_user_id = NULL) if losing the links is intended; nothing was changed.';
   END IF;
 END
 $$;
