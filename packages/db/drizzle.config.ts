@@ -19,6 +19,9 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: './src/schema/index.ts',
   out: './migrations',
+  // Supabase's roles (anon, authenticated, service_role) exist there and are made by 0005 elsewhere:
+  // drizzle-kit must not create or drop them.
+  entities: { roles: { provider: 'supabase' } },
   schemaFilter: ['public'],
   ...(process.env.DATABASE_URL ? { dbCredentials: { url: process.env.DATABASE_URL } } : {}),
   strict: true,

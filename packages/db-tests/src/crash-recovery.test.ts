@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from './harness/db';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines, stdoutMatches } from './harness/output';
+import { US002_CONTRACT } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { rowsById } from './harness/snapshot';
 import { waitFor } from './harness/wait';
@@ -85,7 +86,17 @@ describe(`0002 to 0004 on ${SESSIONS.toLocaleString('en-US')} old sessions: kill
     await snapshot.query('SELECT 1');
 
     // --pre-deploy: the expand steps only, as a deploy job runs them before the rollout.
-    const run = spawnCli(['migrate', '--pre-deploy', '--json', '--lock-wait', '0s', '--url', db.url]);
+    const run = spawnCli([
+      'migrate',
+      '--to',
+      US002_CONTRACT,
+      '--pre-deploy',
+      '--json',
+      '--lock-wait',
+      '0s',
+      '--url',
+      db.url,
+    ]);
     let exited = false;
     void run.done.then(() => (exited = true));
     const building = await waitFor(
@@ -124,7 +135,7 @@ describe(`0002 to 0004 on ${SESSIONS.toLocaleString('en-US')} old sessions: kill
   });
 
   it('the next pre-deploy run drops the INVALID index, rebuilds it, validates the FK, and every row is preserved', async () => {
-    const result = await runCli(['migrate', '--pre-deploy', '--json', '--url', db.url]);
+    const result = await runCli(['migrate', '--to', US002_CONTRACT, '--pre-deploy', '--json', '--url', db.url]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const events = parseJsonLines(result.stdout);
     expect(eventsOf(events, 'notice').map((e) => e.message)).toContain(
@@ -172,7 +183,7 @@ describe(`0002 to 0004 on ${SESSIONS.toLocaleString('en-US')} old sessions: kill
   });
 
   it('SIGINT during the long bulk-copy statement: it finishes that statement, stops with exit 130 and releases the lock', async () => {
-    const run = spawnCli(['migrate', '--url', db.url]);
+    const run = spawnCli(['migrate', '--to', US002_CONTRACT, '--url', db.url]);
     // The copy commits batches of heap pages and reports each: the first report comes with more to go.
     await stdoutMatches(run.child, /0004_training_sessions_contract: archive [\d,]+ rows/);
     const { rows: active } = await db.query<{ query: string }>(
@@ -202,7 +213,7 @@ describe(`0002 to 0004 on ${SESSIONS.toLocaleString('en-US')} old sessions: kill
   });
 
   it('the next run applies 0004: the columns go, every kept value stays, and the archive holds every dropped one', async () => {
-    const result = await runCli(['migrate', '--json', '--url', db.url]);
+    const result = await runCli(['migrate', '--to', US002_CONTRACT, '--json', '--url', db.url]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(eventsOf(parseJsonLines(result.stdout), 'migration_done').map((e) => e.tag)).toEqual([
       '0004_training_sessions_contract',
@@ -253,7 +264,7 @@ describe('SIGTERM', () => {
     await app.query('BEGIN');
     await app.query('LOCK TABLE training_sessions IN ROW EXCLUSIVE MODE');
 
-    const run = spawnCli(['migrate', '--json', '--lock-timeout', '100s', '--url', db.url]);
+    const run = spawnCli(['migrate', '--to', US002_CONTRACT, '--json', '--lock-timeout', '100s', '--url', db.url]);
     let exited = false;
     void run.done.then(() => (exited = true));
     const events = followJson(run.child);
@@ -288,7 +299,7 @@ describe('SIGTERM', () => {
     expect(await lockIsFree(db)).toBe(true);
 
     // Another migrator can take the lock at once (--lock-wait 0s) and finishes the work.
-    const again = await runCli(['migrate', '--lock-wait', '0s', '--url', db.url]);
+    const again = await runCli(['migrate', '--to', US002_CONTRACT, '--lock-wait', '0s', '--url', db.url]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^applied\s+0002_training_sessions_machines \(/m);
     expect(await migrationsRecorded(db)).toBe(5);

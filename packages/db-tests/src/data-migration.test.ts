@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './harness/db';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { US002_CONTRACT } from './harness/release';
 import { rowsById } from './harness/snapshot';
 import { archivedValues } from './harness/sql-file';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
     members: await rowsById(db, 'members'),
   };
   machine1 = (await db.query<{ id: string }>('SELECT id FROM machines WHERE machine_number = 1')).rows[0]!.id;
-  await migrateTo(db.url);
+  await migrateTo(db.url, US002_CONTRACT);
 });
 afterAll(async () => {
   await db?.drop();

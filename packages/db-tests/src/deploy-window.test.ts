@@ -63,7 +63,8 @@ beforeAll(async () => {
     await oldApp.ranSince(t0, 30);
     windows.before = { from: t0, to: Date.now() };
 
-    await cli('preDeploy', ['migrate', '--pre-deploy']);
+    // The US-002 release: through its contract step (0004), and no later release's migrations.
+    await cli('preDeploy', ['migrate', '--pre-deploy', '--to', '0004_training_sessions_contract']);
     const rollout = Date.now();
     newApp.start();
     await Promise.all([oldApp.ranSince(rollout, 30), newApp.ranSince(rollout, 30)]);
@@ -71,7 +72,7 @@ beforeAll(async () => {
     await oldApp.stop();
     windows.rollout = { from: rollout, to: Date.now() };
 
-    await cli('postDeploy', ['migrate']);
+    await cli('postDeploy', ['migrate', '--to', '0004_training_sessions_contract']);
     const after = Date.now();
     await newApp.ranSince(after, 30);
     await newApp.stop();

@@ -5,6 +5,7 @@ import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, it } from 'vitest';
 import { migrateTo } from './harness/migrate';
 import { copyMigrations } from './harness/migrations-copy';
+import { allTags } from './harness/release';
 import { perTestResources } from './harness/resources';
 
 // The migrator keeps drizzle.__drizzle_migrations compatible with drizzle-orm's own migrate(), both ways.
@@ -19,24 +20,16 @@ describe("drizzle-orm's migrate() and gym-db's migrator share one migrations tab
     await drizzleMigrate(drizzle(db.pool), { migrationsFolder: early.dir });
 
     const { rows } = await status({ url: db.url });
-    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual([
-      '0000_baseline:applied',
-      '0001_machines:applied',
-      '0002_training_sessions_machines:pending',
-      '0003_session_functions:pending',
-      '0004_training_sessions_contract:pending',
-    ]);
-    expect((await migrateTo(db.url)).applied).toEqual([
-      '0002_training_sessions_machines',
-      '0003_session_functions',
-      '0004_training_sessions_contract',
-    ]);
+    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual(
+      allTags.map((t, i) => `${t}:${i < 2 ? 'applied' : 'pending'}`),
+    );
+    expect((await migrateTo(db.url)).applied).toEqual(allTags.slice(2));
   });
 
   it("after gym-db's migrator, drizzle's migrate() finds nothing to run", async () => {
     const db = await database('template');
     const before = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
-    expect(before.rows).toHaveLength(5);
+    expect(before.rows).toHaveLength(allTags.length);
     await drizzleMigrate(drizzle(db.pool), { migrationsFolder });
     const after = await db.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
     expect(after.rows).toEqual(before.rows);

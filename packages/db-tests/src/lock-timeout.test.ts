@@ -4,6 +4,7 @@ import type { TestDatabase } from './harness/db';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, expectOneLineError, followJson, parseJsonLines } from './harness/output';
+import { US002_CONTRACT } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { waitFor } from './harness/wait';
 
@@ -58,7 +59,18 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
   it('the migrator times out on the lock, retries with backoff, and succeeds once the transaction ends; the app is never stuck behind it', async () => {
     // After the pre-deploy step: 0004 (the contract) archives the old columns, then needs ACCESS EXCLUSIVE.
     const { db, blocker } = await blockedDatabase('0003_session_functions');
-    const run = spawnCli(['migrate', '--json', '--lock-timeout', '200ms', '--lock-retries', '20', '--url', db.url]);
+    const run = spawnCli([
+      'migrate',
+      '--to',
+      US002_CONTRACT,
+      '--json',
+      '--lock-timeout',
+      '200ms',
+      '--lock-retries',
+      '20',
+      '--url',
+      db.url,
+    ]);
     let exited = false;
     void run.done.then(() => (exited = true));
     const events = followJson(run.child);
@@ -98,7 +110,17 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
 
   it('with --lock-retries 0: exit 1 with a one-line error about the lock, the app still served, and a later run completes', async () => {
     const { db, blocker } = await blockedDatabase();
-    const run = spawnCli(['migrate', '--lock-timeout', '1s', '--lock-retries', '0', '--url', db.url]);
+    const run = spawnCli([
+      'migrate',
+      '--to',
+      US002_CONTRACT,
+      '--lock-timeout',
+      '1s',
+      '--lock-retries',
+      '0',
+      '--url',
+      db.url,
+    ]);
     let exited = false;
     void run.done.then(() => (exited = true));
     await migratorWaitingForLock(db, () => exited);
@@ -116,7 +138,17 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     expect(rows[0]!.n).toBe('2');
 
     await blocker.query('COMMIT');
-    const again = await runCli(['migrate', '--lock-timeout', '1s', '--lock-retries', '0', '--url', db.url]);
+    const again = await runCli([
+      'migrate',
+      '--to',
+      US002_CONTRACT,
+      '--lock-timeout',
+      '1s',
+      '--lock-retries',
+      '0',
+      '--url',
+      db.url,
+    ]);
     expect(again.code, again.stderr).toBe(0);
     const { rows: after } = await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
     expect(after[0]!.n).toBe('5');
@@ -131,7 +163,18 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     await report.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await report.query('SELECT 1');
 
-    const run = spawnCli(['migrate', '--json', '--lock-timeout', '200ms', '--lock-retries', '0', '--url', db.url]);
+    const run = spawnCli([
+      'migrate',
+      '--to',
+      US002_CONTRACT,
+      '--json',
+      '--lock-timeout',
+      '200ms',
+      '--lock-retries',
+      '0',
+      '--url',
+      db.url,
+    ]);
     let exited = false;
     void run.done.then(() => (exited = true));
     const waiting = await waitFor(

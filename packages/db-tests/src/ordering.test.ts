@@ -4,6 +4,7 @@ import { migrateTo } from './harness/migrate';
 import { copyMigrations, journalWhen } from './harness/migrations-copy';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
+import { allTags, US002_CONTRACT } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 
@@ -33,13 +34,13 @@ describe('a migration merged late', () => {
 
     const before = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(before.stdout).toMatch(new RegExp(`^${LATE}\\s+pending\\s`, 'm'));
-    expect(before.stdout).toMatch(/^0004_training_sessions_contract\s+applied\s/m);
+    expect(before.stdout).toMatch(new RegExp(`^${allTags.at(-1)}\\s+applied\\s`, 'm'));
 
     const r = await runCli(['migrate', '--json', '--migrations', copy.dir, '--url', db.url]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = parseJsonLines(r.stdout);
     expect(eventsOf(events, 'out_of_order')).toEqual([
-      expect.objectContaining({ tag: LATE, newestApplied: '0004_training_sessions_contract' }),
+      expect.objectContaining({ tag: LATE, newestApplied: allTags.at(-1) }),
     ]);
     expect(eventsOf(events, 'plan')).toEqual([
       expect.objectContaining({ command: 'migrate', tags: [LATE], dryRun: false }),
@@ -52,19 +53,11 @@ describe('a migration merged late', () => {
       'SELECT created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
     );
     expect(recorded.map((x) => x.created_at)).toEqual(
-      [
-        '0000_baseline',
-        '0001_machines',
-        '0002_training_sessions_machines',
-        '0003_session_functions',
-        '0004_training_sessions_contract',
-      ]
-        .map((t) => String(journalWhen(t)))
-        .concat(String(journalWhen('0001_machines') + 1000)),
+      allTags.map((t) => String(journalWhen(t))).concat(String(journalWhen('0001_machines') + 1000)),
     );
     const after = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(after.stdout).toMatch(new RegExp(`^${LATE}\\s+applied\\s`, 'm'));
-    expect(after.stdout).toMatch(/6 applied, 0 pending/);
+    expect(after.stdout).toMatch(new RegExp(`${allTags.length + 1} applied, 0 pending`));
   });
 
   it('is named in a warning in human mode too', async () => {
@@ -73,7 +66,7 @@ describe('a migration merged late', () => {
     const r = await runCli(['migrate', '--migrations', copy.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      `warning: ${LATE} is older than the newest applied migration (0004_training_sessions_contract); it was merged late and is applied now`,
+      `warning: ${LATE} is older than the newest applied migration (${allTags.at(-1)}); it was merged late and is applied now`,
     );
     expect(r.stdout).toMatch(new RegExp(`^applied\\s+${LATE} \\(`, 'm'));
   });
@@ -110,14 +103,15 @@ describe('--dry-run', () => {
     const catalog = await catalogSnapshot(db);
     const data = await dataSnapshot(db);
 
-    const human = await runCli(['migrate', '--dry-run', '--url', db.url]);
+    // The US-002 release's three migrations: the dry run lists them with their phases.
+    const human = await runCli(['migrate', '--dry-run', '--to', US002_CONTRACT, '--url', db.url]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(
       'would apply: 0002_training_sessions_machines, 0003_session_functions, 0004_training_sessions_contract (post-deploy)',
     );
     expect(human.stdout).not.toMatch(/^applied/m);
 
-    const json = await runCli(['migrate', '--dry-run', '--json', '--url', db.url]);
+    const json = await runCli(['migrate', '--dry-run', '--json', '--to', US002_CONTRACT, '--url', db.url]);
     expect(json.code, json.stderr).toBe(0);
     const events = parseJsonLines(json.stdout);
     expect(eventsOf(events, 'plan')).toEqual([

@@ -1,19 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { migrateTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { eventsOf, parseJsonLines } from './harness/output';
+import { US002_TAGS, us002History } from './harness/release';
 import { perTestResources } from './harness/resources';
 
 // Issue 3, "Output": one line per migration with its duration, progress during the backfill, --json for
-// log pipelines, and a status table.
-const TAGS = [
-  '0000_baseline',
-  '0001_machines',
-  '0002_training_sessions_machines',
-  '0003_session_functions',
-  '0004_training_sessions_contract',
-];
+// log pipelines, and a status table; shown on the US-002 release's history, whose every line they list.
+const TAGS = US002_TAGS;
+const history = us002History();
+afterAll(() => history.remove());
 const SESSIONS = 3000;
 const { database } = perTestResources();
 
@@ -29,7 +26,7 @@ const duration = String.raw`\((\d+ ms|\d+\.\d\d s)\)`;
 describe('human output', () => {
   it('one line per applied migration with its duration, and nothing on stderr', async () => {
     const db = await database('empty');
-    const r = await runCli(['migrate', '--url', db.url]);
+    const r = await runCli(['migrate', '--migrations', history.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     for (const tag of TAGS) {
@@ -42,14 +39,14 @@ describe('human output', () => {
     expect(r.stdout).toMatch(/^connected to 127\.0\.0\.1:\d+\/gym_t_\w+ \(PostgreSQL \d+\.\d+/m);
     expect(r.stdout).toContain(`apply: ${TAGS.slice(0, -1).join(', ')}, 0004_training_sessions_contract (post-deploy)`);
 
-    const rollback = await runCli(['rollback', '--url', db.url]);
+    const rollback = await runCli(['rollback', '--migrations', history.dir, '--url', db.url]);
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(rollback.stdout).toMatch(new RegExp(`^rolled back 0004_training_sessions_contract ${duration}$`, 'm'));
   });
 
   it('progress lines (rows done and rate) while 0004 archives old sessions', async () => {
     const db = await oldSchemaDatabase();
-    const r = await runCli(['migrate', '--url', db.url]);
+    const r = await runCli(['migrate', '--migrations', history.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     const progress = r.stdout.split('\n').filter((l) => l.startsWith('  0004_training_sessions_contract: archive '));
     expect(progress.length, r.stdout).toBeGreaterThanOrEqual(1);
@@ -67,7 +64,7 @@ describe('human output', () => {
 describe('--json', () => {
   it('prints only JSON objects, one per line: migration_done with durationMs, progress for 0004, done last', async () => {
     const db = await oldSchemaDatabase();
-    const r = await runCli(['migrate', '--json', '--url', db.url]);
+    const r = await runCli(['migrate', '--json', '--migrations', history.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const events = parseJsonLines(r.stdout);
@@ -91,7 +88,7 @@ describe('--json', () => {
   it('keeps stdout JSON-only when a migration fails: an error event, nothing on stderr', async () => {
     const db = await oldSchemaDatabase();
     await db.query('DELETE FROM machines WHERE machine_number = 1');
-    const r = await runCli(['migrate', '--json', '--url', db.url]);
+    const r = await runCli(['migrate', '--json', '--migrations', history.dir, '--url', db.url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const events = parseJsonLines(r.stdout);
@@ -103,7 +100,7 @@ describe('--json', () => {
 describe('status', () => {
   it('prints a table with every tag, its state and its phase', async () => {
     const db = await oldSchemaDatabase();
-    const r = await runCli(['status', '--url', db.url]);
+    const r = await runCli(['status', '--migrations', history.dir, '--url', db.url]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     const header = lines.findIndex((l) => /^migration\s+state\s+applied at\s+phase$/.test(l));
@@ -120,7 +117,7 @@ describe('status', () => {
     for (const l of rows.slice(2)) expect(l.split(/\s+/)[2]).toBe('-');
     expect(lines.at(-1)).toBe('2 applied, 3 pending (1 post-deploy)');
 
-    const json = await runCli(['status', '--json', '--url', db.url]);
+    const json = await runCli(['status', '--json', '--migrations', history.dir, '--url', db.url]);
     expect(eventsOf(parseJsonLines(json.stdout), 'status').map((e) => [e.tag, e.state, e.phase])).toEqual([
       ['0000_baseline', 'applied', 'pre-deploy'],
       ['0001_machines', 'applied', 'pre-deploy'],

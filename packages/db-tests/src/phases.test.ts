@@ -1,20 +1,29 @@
 import { ExitCode, migrate, status } from '@gym/migrator';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { migrateTo } from './harness/migrate';
 import { copyMigrations } from './harness/migrations-copy';
 import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
+import { US002_CONTRACT, us002History } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
 
 // Issue 9, "Phases in the migrator": a migration marked `-- migrator: post-deploy` is the contract step of an
 // expand/contract change. `migrate --pre-deploy` (before the rollout) never runs one; `migrate` runs all.
 const { database, onCleanup } = perTestResources();
+// Shown on the US-002 release's history (0000 to 0004), whose every migration these tests list.
 const PRE = ['0000_baseline', '0001_machines', '0002_training_sessions_machines', '0003_session_functions'];
-const POST = '0004_training_sessions_contract';
+const POST = US002_CONTRACT;
+const history = us002History();
+afterAll(() => history.remove());
 
 async function cli(args: string[], url: string) {
-  const r = await runCli([...args, '--url', url]);
+  const r = await runCli([
+    ...args,
+    ...(args.includes('--migrations') ? [] : ['--migrations', history.dir]),
+    '--url',
+    url,
+  ]);
   expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
   return r;
 }
@@ -86,7 +95,7 @@ describe('migrate --pre-deploy', () => {
   it('never runs a post-deploy migration that sorts before a pending pre-deploy one: applies the pre-deploy one and warns', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0003_session_functions');
-    const copy = copyMigrations();
+    const copy = us002History();
     onCleanup(() => copy.remove());
     const LATER = '0005_session_labels';
     copy.addMigration({

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from './harness/db';
 import { migrateTo, rollbackTo } from './harness/migrate';
+import { US002_CONTRACT } from './harness/release';
 import { catalogSnapshot } from './harness/snapshot';
 
 // Issue 3: over random old-schema data, 0002 up, down, up gives identical rows every time: random NULLs where
@@ -186,7 +187,7 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
           const before = await rows(db);
           expect(before.training_sessions.size).toBe(data.sessions.length);
 
-          await migrateTo(db.url);
+          await migrateTo(db.url, US002_CONTRACT);
           const moved = new Set<string>();
           for (const [i, s] of data.sessions.entries()) {
             if (s.machine === 1) continue;
@@ -227,7 +228,7 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
           );
           expect(sorted(down.training_sessions)).toEqual(sorted(expectedDown));
 
-          await migrateTo(db.url);
+          await migrateTo(db.url, US002_CONTRACT);
           const again = await rows(db);
           for (const t of TABLES) expect(sorted(again[t]), t).toEqual(sorted(up[t]));
           expect(await catalogSnapshot(db)).toEqual(upCatalog);

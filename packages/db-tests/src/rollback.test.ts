@@ -2,6 +2,7 @@ import { status } from '@gym/migrator';
 import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { allTags, US002_CONTRACT, US002_TAGS } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
 import { archivedValues, runSqlFileByHand } from './harness/sql-file';
@@ -31,7 +32,7 @@ describe('0002 to 0004 round trip: up, down, up', () => {
     const dataAt0001 = await dataSnapshot(db);
     const sessionsAt0001 = await rowsById(db, 'training_sessions');
 
-    await migrateTo(db.url);
+    await migrateTo(db.url, US002_CONTRACT);
     // The studio reassigns sessions after the migration (the seed: "Admins can reassign").
     await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 2)
                      WHERE extract(minute FROM scheduled_start)::int % 3 = 1`);
@@ -64,7 +65,7 @@ describe('0002 to 0004 round trip: up, down, up', () => {
     );
     expect(trainerNotNull.rows[0]).toEqual({ is_nullable: 'NO' });
 
-    await migrateTo(db.url);
+    await migrateTo(db.url, US002_CONTRACT);
     expect(await rowsById(db, 'training_sessions')).toEqual(upSessions);
     const again = await dataSnapshot(db);
     for (const table of [
@@ -82,7 +83,7 @@ describe('0002 to 0004 round trip: up, down, up', () => {
   it('round-trips a session booked after the migration, with default max_participants and no location', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0001_machines');
-    await migrateTo(db.url);
+    await migrateTo(db.url, US002_CONTRACT);
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO trainers (first_name, last_name, email) VALUES ('T', 'R', 't@gym.test') RETURNING id`,
     );
@@ -94,7 +95,7 @@ describe('0002 to 0004 round trip: up, down, up', () => {
     await rollbackTo(db.url, '0001_machines');
     const old = await db.query('SELECT max_participants, location FROM training_sessions');
     expect(old.rows).toEqual([{ max_participants: 1, location: null }]);
-    await migrateTo(db.url);
+    await migrateTo(db.url, US002_CONTRACT);
     const back = await db.query(
       'SELECT m.machine_number FROM training_sessions ts JOIN machines m ON m.id = ts.machine_id',
     );
@@ -133,9 +134,16 @@ describe('rolling back the expand step (0003, 0002) alone', () => {
   });
 });
 
+/** A database the US-002 release left: migrated through its contract step (0004), and no further. */
+async function us002Database() {
+  const db = await database('empty');
+  await migrateTo(db.url, US002_CONTRACT);
+  return db;
+}
+
 describe('rollback refusals and defaults', () => {
   it('refuses to roll back 0002 while a session has no trainer, and changes nothing', async () => {
-    const db = await database('template');
+    const db = await us002Database();
     await db.query(
       `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end)
        SELECT id, now(), now() + interval '1 hour' FROM machines WHERE machine_number = 1`,
@@ -154,21 +162,17 @@ describe('rollback refusals and defaults', () => {
   });
 
   it('rolls back only the last migration by default, and that one can be applied again', async () => {
-    const db = await database('template');
+    const db = await us002Database();
     expect((await rollbackTo(db.url)).rolledBack).toEqual(['0004_training_sessions_contract']);
     const { rows } = await status({ url: db.url });
-    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual([
-      '0000_baseline:applied',
-      '0001_machines:applied',
-      '0002_training_sessions_machines:applied',
-      '0003_session_functions:applied',
-      '0004_training_sessions_contract:pending',
-    ]);
+    expect(rows.map((r) => `${r.tag}:${r.state}`)).toEqual(
+      allTags.map((t) => `${t}:${US002_TAGS.slice(0, -1).includes(t) ? 'applied' : 'pending'}`),
+    );
     const fn = await db.query(
       `SELECT to_regprocedure('check_trainer_availability(uuid, timestamptz, timestamptz, uuid)')::text AS f`,
     );
     expect(fn.rows[0]!.f).not.toBeNull();
-    expect((await migrateTo(db.url)).applied).toEqual(['0004_training_sessions_contract']);
+    expect((await migrateTo(db.url, US002_CONTRACT)).applied).toEqual(['0004_training_sessions_contract']);
   });
 
   it('every rollback file works: latest down to the baseline gives the baseline catalog', async () => {
@@ -176,7 +180,7 @@ describe('rollback refusals and defaults', () => {
     await migrateTo(fresh.url, '0000_baseline');
     const baseline = await catalogSnapshot(fresh);
     const db = await database('template');
-    expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(4);
+    expect((await rollbackTo(db.url, '0000_baseline')).rolledBack).toHaveLength(allTags.length - 1);
     expect(await catalogSnapshot(db)).toEqual(baseline);
   });
 });
@@ -215,7 +219,7 @@ describe('changes made while 0004 (the contract) runs are not lost', () => {
     expect(archived.get(newSession)).toEqual({ max_participants: 4, location: 'Pop-up studio' });
     expect(archived.size).toBe(401);
     // The by-hand run did not record itself; record it as the migrator would have, then roll back.
-    await migrateTo(db.url);
+    await migrateTo(db.url, US002_CONTRACT);
     await rollbackTo(db.url, '0001_machines');
     const { rows } = await db.query(
       `SELECT id, max_participants, location FROM training_sessions WHERE id = ANY($1) ORDER BY location`,
@@ -293,7 +297,7 @@ describe('every migration is idempotent by hand (psql -f semantics)', () => {
   });
 
   it('running 0002 and 0003 again after 0004 does not undo the contract', async () => {
-    const db = await database('template');
+    const db = await us002Database();
     const catalog = await catalogSnapshot(db);
     await runSqlFileByHand(db.pool, '0002_training_sessions_machines');
     await runSqlFileByHand(db.pool, '0003_session_functions');

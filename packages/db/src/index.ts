@@ -1,3 +1,4 @@
+export { asCaller, type CallerClaims } from './caller.js';
 export { createDb, type Database, type DatabaseOrTransaction, type Transaction } from './client.js';
 export { migrationsFolder, rollbackFolder } from './migrations.js';
 export * from './schema/index.js';

@@ -28,6 +28,13 @@ export async function catalogSnapshot(db: Queryable): Promise<Record<string, str
     triggers: await q(
       `SELECT tgrelid::regclass::text || ' ' || pg_get_triggerdef(oid) AS x FROM pg_trigger WHERE NOT tgisinternal`,
     ),
+    policies:
+      await q(`SELECT polrelid::regclass::text || ' ' || polname || ' ' || polcmd::text || ' ' || polroles::regrole[]::text
+                               || ' using=' || coalesce(pg_get_expr(polqual, polrelid), '-')
+                               || ' check=' || coalesce(pg_get_expr(polwithcheck, polrelid), '-') AS x FROM pg_policy`),
+    rowSecurity:
+      await q(`SELECT oid::regclass::text || ' rls=' || relrowsecurity || ' options=' || coalesce(reloptions::text, '-') AS x
+                            FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v')`),
     comments: await q(`SELECT c.relname || '.' || a.attname || ': ' || d.description AS x
                          FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid

@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './columns.js';
 export * from './machines.js';
 export * from './members.js';

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+
+import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { authenticatedRole, isAdmin } from './auth.js';
 import { personStatuses, timestamps } from './columns.js';
 
 export const members = pgTable(
@@ -9,9 +11,20 @@ export const members = pgTable(
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull(),
     email: text('email').notNull().unique(),
+    // The signed-in user this member is (auth.users on Supabase); null until they have an account.
+    authUserId: uuid('auth_user_id').unique(),
     phone: text('phone'),
     status: text('status', { enum: personStatuses }).notNull().default('active'),
     ...timestamps,
   },
-  (t) => [check('members_status_check', sql`${t.status} IN ('active', 'inactive')`)],
+  (t) => [
+    check('members_status_check', sql`${t.status} IN ('active', 'inactive')`),
+    // A member sees their own profile; a trainer sees the members booked on their sessions.
+    pgPolicy('members_read_self_or_trainer', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`${t.authUserId} = (select auth.uid()) or ${t.id} in (select gym_private.trainer_member_ids())`,
+    }),
+    pgPolicy('members_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+  ],
 );

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+
+import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { authenticatedRole, isAdmin, signedIn } from './auth.js';
 import { personStatuses, timestamps } from './columns.js';
 
 export const trainers = pgTable(
@@ -9,9 +11,16 @@ export const trainers = pgTable(
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull(),
     email: text('email').notNull().unique(),
+    // The signed-in user this trainer is (auth.users on Supabase); null until they have an account.
+    authUserId: uuid('auth_user_id').unique(),
     phone: text('phone'),
     status: text('status', { enum: personStatuses }).notNull().default('active'),
     ...timestamps,
   },
-  (t) => [check('trainers_status_check', sql`${t.status} IN ('active', 'inactive')`)],
+  (t) => [
+    check('trainers_status_check', sql`${t.status} IN ('active', 'inactive')`),
+    // Trainers are named on every session a member sees, so every signed-in user reads them.
+    pgPolicy('trainers_read_signed_in', { for: 'select', to: authenticatedRole, using: signedIn }),
+    pgPolicy('trainers_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+  ],
 );

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+import { check, index, pgPolicy, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { authenticatedRole, currentMemberId, isAdmin } from './auth.js';
 import { members } from './members.js';
 import { trainingSessions } from './training-sessions.js';
 
@@ -25,5 +27,18 @@ export const trainingSessionMembers = pgTable(
       'training_session_members_booking_status_check',
       sql`${t.bookingStatus} IN ('confirmed', 'waitlisted', 'cancelled', 'no_show', 'attended')`,
     ),
+    // A member sees their own bookings (and books only through the booking function); a trainer sees the
+    // bookings on their sessions.
+    pgPolicy('training_session_members_read_own', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`${t.memberId} = ${currentMemberId} or ${t.sessionId} in (select gym_private.trainer_session_ids())`,
+    }),
+    pgPolicy('training_session_members_admin_all', {
+      for: 'all',
+      to: authenticatedRole,
+      using: isAdmin,
+      withCheck: isAdmin,
+    }),
   ],
 );

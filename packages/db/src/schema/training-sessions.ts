@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { authenticatedRole, currentTrainerId, isAdmin } from './auth.js';
 import { machines } from './machines.js';
 import { trainers } from './trainers.js';
 
@@ -33,5 +34,19 @@ export const trainingSessions = pgTable(
     index('idx_training_sessions_trainer_id').on(t.trainerId),
     index('idx_training_sessions_scheduled_start').on(t.scheduledStart),
     check('training_sessions_current_participants_check', sql`${t.currentParticipants} >= 0`),
+    // A member sees the sessions they are booked on; a trainer those they are assigned to.
+    pgPolicy('training_sessions_read_own', {
+      for: 'select',
+      to: authenticatedRole,
+      using: sql`${t.trainerId} = ${currentTrainerId} or ${t.id} in (select gym_private.member_session_ids())`,
+    }),
+    // A trainer sets the status of their own sessions; a trigger (0006) keeps them from changing anything else.
+    pgPolicy('training_sessions_trainer_update', {
+      for: 'update',
+      to: authenticatedRole,
+      using: sql`${t.trainerId} = ${currentTrainerId}`,
+      withCheck: sql`${t.trainerId} = ${currentTrainerId}`,
+    }),
+    pgPolicy('training_sessions_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
   ],
 );
