@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { InterruptedError, MigrationFailedError, sqlStateOf } from './errors';
-import type { Reporter } from './events';
-import type { Phase } from './plan';
+import { InterruptedError, MigrationFailedError, sqlStateOf } from './errors.js';
+import type { Reporter } from './events.js';
+import type { Phase } from './plan.js';
 
 export interface ApplySettings {
   /**

@@ -1,4 +1,4 @@
-import { UsageError } from './errors';
+import { UsageError } from './errors.js';
 
 /** A duration flag's value in milliseconds: "500ms", "2s", "1m", or a bare number of milliseconds. */
 export function duration(name: string, raw: string | undefined): number | undefined {

@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { count, duration } from './args';
-import { devServerPort } from './dev-server';
-import type { EmbeddedServer } from './embedded';
-import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors';
-import { createRenderer, formatMs } from './events';
-import { pgMajorFromEnv } from './pg-version';
-import { defaults, migrate, type RunOptions, rollback, status } from './run';
-import { makeRedactor, passwordOf, redactUrl } from './url';
+import { count, duration } from './args.js';
+import { devServerPort } from './dev-server.js';
+import type { EmbeddedServer } from './embedded.js';
+import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors.js';
+import { createRenderer, formatMs } from './events.js';
+import { pgMajorFromEnv } from './pg-version.js';
+import { defaults, migrate, type RunOptions, rollback, status } from './run.js';
+import { makeRedactor, passwordOf, redactUrl } from './url.js';
 
 const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
   start                    start the embedded PostgreSQL, migrate it, print its DATABASE_URL, run until Ctrl-C
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     if (values.embedded || command === 'start') {
-      const { embeddedOptionsFromEnv, startEmbedded } = await import('./embedded');
+      const { embeddedOptionsFromEnv, startEmbedded } = await import('./embedded.js');
       const fromEnv = embeddedOptionsFromEnv();
       const port = command === 'start' ? (count('port', values.port) ?? fromEnv.port ?? devServerPort) : fromEnv.port;
       embedded = await startEmbedded({ version: pgMajorFromEnv(), ...fromEnv, port });
@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       reporter({ event: 'embedded', version: embedded.version, dataDir: embedded.dataDir, port: embedded.port });
     }
     if (command === 'start') {
-      const { serveUntilStopped } = await import('./dev-server');
+      const { serveUntilStopped } = await import('./dev-server.js');
       await migrate(options);
       serving = true;
       await serveUntilStopped({

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { ConnectionError, InterruptedError, sqlStateOf } from './errors';
-import type { Reporter } from './events';
-import { describeTarget } from './url';
+import { ConnectionError, InterruptedError, sqlStateOf } from './errors.js';
+import type { Reporter } from './events.js';
+import { describeTarget } from './url.js';
 
 export interface ConnectOptions {
   url: URL;

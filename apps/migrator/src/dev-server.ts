@@ -1,4 +1,4 @@
-import type { EmbeddedServer } from './embedded';
+import type { EmbeddedServer } from './embedded.js';
 
 /** `pnpm db:start`'s port unless --port or GYM_EMBEDDED_PORT says otherwise: a DATABASE_URL that stays the same. */
 export const devServerPort = 54_329;
@@ -21,7 +21,7 @@ export async function serveUntilStopped(opts: {
   const say = (event: Record<string, unknown>, text: string) => out(json ? JSON.stringify(event) : text);
   if (opts.seed) {
     // Loaded only here: drizzle-seed and @gym/db are not needed by any other command.
-    const { seedSampleWeek } = await import('./seed');
+    const { seedSampleWeek } = await import('./seed.js');
     const result = await seedSampleWeek(server.url(database));
     if (result.seeded) {
       say(

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { EmbeddedServerError } from './errors';
-import type { PgMajor } from './pg-version';
+import { EmbeddedServerError } from './errors.js';
+import type { PgMajor } from './pg-version.js';
 
 /** The account the server runs as: the caller itself, or (for root) the `postgres` system user. */
 export interface ServerUser {

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerUser } from './embedded-binaries';
-import { EmbeddedServerError } from './errors';
-import type { PgMajor } from './pg-version';
+import type { ServerUser } from './embedded-binaries.js';
+import { EmbeddedServerError } from './errors.js';
+import type { PgMajor } from './pg-version.js';
 
 /** Written next to postmaster.pid: which process started the server, so that the next run can tell an orphan. */
 const OWNER_FILE = 'gym-embedded-owner.json';

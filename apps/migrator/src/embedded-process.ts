@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ServerBinaries, ServerUser } from './embedded-binaries';
-import { EmbeddedServerError } from './errors';
+import type { ServerBinaries, ServerUser } from './embedded-binaries.js';
+import { EmbeddedServerError } from './errors.js';
 
 // The server's messages are matched below (readiness, the reason of a failed start): keep them in English.
 const env = () => ({ ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' });

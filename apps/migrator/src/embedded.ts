@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { runnableBinaries, serverUser } from './embedded-binaries';
-import { checkMajor, claimDataDir, reachableDataDir, removeOwner, writeOwner } from './embedded-data-dir';
-import { initCluster, PortInUse, type RunningPostgres, startPostgres } from './embedded-process';
-import { UsageError } from './errors';
-import { defaultPgMajor, type PgMajor } from './pg-version';
-import { freePort } from './port';
+import { runnableBinaries, serverUser } from './embedded-binaries.js';
+import { checkMajor, claimDataDir, reachableDataDir, removeOwner, writeOwner } from './embedded-data-dir.js';
+import { initCluster, PortInUse, type RunningPostgres, startPostgres } from './embedded-process.js';
+import { UsageError } from './errors.js';
+import { defaultPgMajor, type PgMajor } from './pg-version.js';
+import { freePort } from './port.js';
 
 /** Where `--embedded` keeps its cluster: .data/ at the repository root, ignored by git. */
 export const defaultEmbeddedDir = path.resolve(fileURLToPath(new URL('../../../.data/embedded-pg', import.meta.url)));

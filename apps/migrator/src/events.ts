@@ -1,4 +1,4 @@
-import type { Phase } from './plan';
+import type { Phase } from './plan.js';
 
 /** What a run reports as it goes. The CLI renders these for people, or as one JSON object per line. */
 export type MigratorEvent =

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { InterruptedError, LockWaitTimeoutError } from './errors';
-import type { Reporter } from './events';
+import { InterruptedError, LockWaitTimeoutError } from './errors.js';
+import type { Reporter } from './events.js';
 
 /** The advisory lock key every gym-db migrator agrees on (an arbitrary constant: "gym" 0x67796d, US-002). */
 export const MIGRATION_LOCK_KEY = '6781293002';

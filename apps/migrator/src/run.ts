@@ -5,11 +5,11 @@ import {
   rollbackFolder as defaultRollbackFolder,
 } from '@gym/db/migrations';
 import type pg from 'pg';
-import { type ApplySettings, applyInOneTransaction, applyMigration } from './apply';
-import { connect } from './connect';
-import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors';
-import { noticeToEvent, type Reporter, silentReporter } from './events';
-import { acquireLock } from './lock';
+import { type ApplySettings, applyInOneTransaction, applyMigration } from './apply.js';
+import { connect } from './connect.js';
+import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors.js';
+import { noticeToEvent, type Reporter, silentReporter } from './events.js';
+import { acquireLock } from './lock.js';
 import {
   type AppliedRow,
   isTransactional,
@@ -22,9 +22,9 @@ import {
   reconcile,
   resolveTarget,
   splitStatements,
-} from './plan';
-import { assertLockHeldHere, assertOneBackend } from './session-check';
-import { describeTarget, parseDatabaseUrl } from './url';
+} from './plan.js';
+import { assertLockHeldHere, assertOneBackend } from './session-check.js';
+import { describeTarget, parseDatabaseUrl } from './url.js';
 
 export interface RunOptions {
   url: string | undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { PoolerError } from './errors';
-import { MIGRATION_LOCK_KEY } from './lock';
+import { PoolerError } from './errors.js';
+import { MIGRATION_LOCK_KEY } from './lock.js';
 
 const PROBE_SETTING = 'gym_migrator.session_probe';
 

@@ -1,4 +1,4 @@
-import { UsageError } from './errors';
+import { UsageError } from './errors.js';
 
 /** Checks that a connection string is a postgres:// URL before pg gets to guess at it. */
 export function parseDatabaseUrl(raw: string | undefined): URL {

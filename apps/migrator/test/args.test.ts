@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isConcurrentIndexStatement } from '../src/apply';
-import { count, duration } from '../src/args';
-import { createRenderer, formatMs, noticeToEvent } from '../src/events';
-import { pgMajorFromEnv } from '../src/pg-version';
+import { isConcurrentIndexStatement } from '../src/apply.js';
+import { count, duration } from '../src/args.js';
+import { createRenderer, formatMs, noticeToEvent } from '../src/events.js';
+import { pgMajorFromEnv } from '../src/pg-version.js';
 
 describe('duration flags', () => {
   it.each([

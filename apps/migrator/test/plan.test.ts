@@ -9,7 +9,7 @@ import {
   reconcile,
   resolveTarget,
   splitStatements,
-} from '../src/plan';
+} from '../src/plan.js';
 
 const m = (idx: number, tag: string, when: number, hash = `hash-${tag}`): LocalMigration => ({
   idx,

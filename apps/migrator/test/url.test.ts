@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget, describeUnparsable, makeRedactor, parseDatabaseUrl, passwordOf, redactUrl } from '../src/url';
+import {
+  describeTarget,
+  describeUnparsable,
+  makeRedactor,
+  parseDatabaseUrl,
+  passwordOf,
+  redactUrl,
+} from '../src/url.js';
 
 describe('parseDatabaseUrl', () => {
   it('accepts postgres:// and postgresql:// URLs, and a host given as a query parameter', () => {

@@ -4,7 +4,8 @@ import { createTestDatabase, type TestDatabase } from './harness/db';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
 import { rowsById } from './harness/snapshot';
 
-// Issue 2's "done when", through the real CLI (what `pnpm db:*` runs) with DATABASE_URL set.
+// Issue 2's "done when", through the real CLI exactly as `pnpm db:*` runs it (tsx on the TypeScript source;
+// the other suites start its compiled build) with DATABASE_URL set.
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase('empty');
@@ -14,7 +15,7 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]) {
-  const r = await runCli(args, { DATABASE_URL: db.url });
+  const r = await runCli(args, { DATABASE_URL: db.url }, 'source');
   expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
   return r.stdout;
 }

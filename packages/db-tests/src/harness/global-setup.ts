@@ -1,6 +1,7 @@
 import { migrate } from '@gym/migrator';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { ensureCompiledCli } from './build';
 import { startTestServer } from './server';
 
 declare module 'vitest' {
@@ -19,6 +20,7 @@ export function databaseUrl(adminUrl: string, database: string): string {
 
 /** Starts (or finds) the server once, and migrates a template database that every test file copies. */
 export default async function setup(project: TestProject) {
+  ensureCompiledCli((line) => console.log(`[db-tests] ${line}`));
   const server = await startTestServer((line) => console.log(`[db-tests] ${line}`));
   const templateDatabase = `gym_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: server.adminUrl });

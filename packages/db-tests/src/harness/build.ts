@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './cli';
+
+function files(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+const mtime = (file: string) => fs.statSync(file).mtimeMs;
+
+/**
+ * The suites start the CLI compiled (harness/cli.ts), and it loads @gym/db's compiled dist/. `pnpm test`
+ * builds both first (turbo's ^build); a suite started some other way (vitest on one file, after an edit)
+ * gets them built here, whenever a dist/ is missing or older than its source.
+ */
+export function ensureCompiledCli(log: (line: string) => void): void {
+  for (const pkg of ['packages/db', 'apps/migrator']) {
+    const dir = path.join(repoRoot, pkg);
+    const sources = [
+      ...files(path.join(dir, 'src')),
+      path.join(dir, 'tsconfig.build.json'),
+      path.join(dir, 'package.json'),
+    ];
+    const built = files(path.join(dir, 'dist'));
+    if (built.length > 0 && Math.min(...built.map(mtime)) >= Math.max(...sources.map(mtime))) continue;
+    log(`building ${pkg}/dist (missing or older than its source)`);
+    const r = spawnSync(path.join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`tsc -p ${pkg}/tsconfig.build.json failed:\n${r.stdout}${r.stderr}`);
+  }
+}
