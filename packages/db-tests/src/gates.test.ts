@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 const fixtures = fileURLToPath(new URL('../fixtures/red', import.meta.url));
 const vitestBin = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
@@ -14,11 +14,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function runFixtureSuite(file: string) {
+function runFixtureSuite(file: string, extraEnv: Record<string, string> = {}) {
   return spawnSync(process.execPath, [vitestBin, 'run', '--config', path.join(fixtures, 'vitest.config.ts')], {
     cwd: fixtures,
     encoding: 'utf8',
-    env: cleanEnv({ GYM_FIXTURE: file }),
+    env: cleanEnv({ GYM_FIXTURE: file, ...extraEnv }),
     timeout: 240_000,
   });
 }
@@ -33,7 +33,8 @@ describe('a red suite fails the run', () => {
   });
 
   it('a test file that fails to load: non-zero exit', () => {
-    const r = runFixtureSuite('broken.fixture.ts');
+    // On this run's server (TEST_DATABASE_URL): the embedded one is the case above.
+    const r = runFixtureSuite('broken.fixture.ts', { TEST_DATABASE_URL: inject('adminUrl') });
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/no-such-module/);
     expect(r.status, out).not.toBe(0);
