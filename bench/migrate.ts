@@ -477,8 +477,14 @@ async function main(): Promise<number> {
   const mode = argv.indexOf('--mode');
   if (mode >= 0) {
     const value = argv[mode + 1];
+    if (value === 'integrity') {
+      const { runIntegrity } = await import('./integrity');
+      return runIntegrity(argv.filter((_, i) => i !== mode && i !== mode + 1));
+    }
     if (value !== 'rollout') {
-      process.stderr.write(`--mode takes "rollout" (the whole deploy, issue 9), not ${value}\n`);
+      process.stderr.write(
+        `--mode takes "rollout" (the whole deploy, issue 9) or "integrity" (issue 8), not ${value}\n`,
+      );
       return 2;
     }
     const { runRollout } = await import('./rollout');

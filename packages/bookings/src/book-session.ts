@@ -10,7 +10,7 @@ export type BookSessionInput = CreateSessionData;
  * member and the time range, and raises), and returns the new session. Runs in a transaction of its own,
  * or a savepoint inside the caller's, so a refusal leaves the caller's transaction usable.
  * Throws BookingError: machine_not_found, machine_unavailable, member_not_found, trainer_not_found,
- * invalid_time_range.
+ * invalid_time_range, slot_taken (the machine holds a scheduled or in-progress session for part of the slot).
  */
 export function bookSession(db: DatabaseOrTransaction, input: BookSessionInput): Promise<TrainingSession> {
   return mappingErrors(() =>

@@ -1,4 +1,4 @@
-import { trainingSessionMembers, trainingSessions } from '@gym/db';
+import { sessionNoOverlapConstraint, trainingSessionMembers, trainingSessions } from '@gym/db';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 
 export const bookingErrorCodes = [
@@ -54,6 +54,12 @@ function foreignKeyName(table: typeof trainingSessions | typeof trainingSessionM
   return fk.getName();
 }
 
+function checkName(table: typeof trainingSessions, name: string): string {
+  const check = getTableConfig(table).checks.find((c) => c.name === name);
+  if (!check) throw new Error(`no CHECK ${name} on ${getTableConfig(table).name}`);
+  return check.name;
+}
+
 interface Rule {
   sqlstate: string;
   /**
@@ -80,6 +86,14 @@ const rules: Rule[] = [
   { sqlstate: '23503', constraint: foreignKeyName(trainingSessions, 'trainer_id'), code: 'trainer_not_found' },
   { sqlstate: '23503', constraint: foreignKeyName(trainingSessionMembers, 'member_id'), code: 'member_not_found' },
   { sqlstate: '23503', constraint: foreignKeyName(trainingSessionMembers, 'session_id'), code: 'session_not_found' },
+  // 0007_training_sessions_integrity: the no-overlap trigger (raised as an exclusion constraint would) and
+  // the CHECK that a direct INSERT or UPDATE meets (the booking function refuses first, with 22023).
+  { sqlstate: '23P01', constraint: sessionNoOverlapConstraint, code: 'slot_taken' },
+  {
+    sqlstate: '23514',
+    constraint: checkName(trainingSessions, 'training_sessions_end_after_start_check'),
+    code: 'invalid_time_range',
+  },
   // A bad timestamp (an Invalid Date reaches the server as the text "Invalid Date").
   { sqlstate: '22007', constraint: null, code: 'invalid_time_range' },
   { sqlstate: '22008', constraint: null, code: 'invalid_time_range' },

@@ -70,7 +70,7 @@ describe('listCalendar', () => {
       ...at('2026-12-03T05:00:00Z'),
     });
     await bookSession(t.db, { machineId: machine[1], memberId: member.id, ...at('2026-12-03T10:00:00Z') }); // at `to`
-    await bookSession(t.db, { machineId: machine[1], memberId: member.id, ...at('2026-12-02T23:45:00Z') }); // before
+    await bookSession(t.db, { machineId: machine[2], memberId: member.id, ...at('2026-12-02T23:45:00Z') }); // before (machine 1 is taken from 00:00)
     expect((await listCalendar(t.db, next)).map((e) => e.id)).toEqual([atFrom.id, other.id]);
     expect((await listCalendar(t.db, { ...next, machineId: machine[3] })).map((e) => e.id)).toEqual([other.id]);
     expect(await listCalendar(t.db, { ...next, machineId: machine[2] })).toEqual([]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { createTestDatabase, type TestDatabase } from './harness/db';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
+import { US002_CONTRACT } from './harness/release';
 import { rowsById } from './harness/snapshot';
 
 // Issue 2's "done when", through the real CLI exactly as `pnpm db:*` runs it (tsx on the TypeScript source;
@@ -26,14 +27,15 @@ describe('migrate to 0001, load old sessions, migrate, roll back, migrate again'
     await insertOldSchemaData(db, { trainers: 4, members: 100, sessions: realisticOldSessions(800) });
     const old = await rowsById(db, 'training_sessions');
 
-    const up = await cli('migrate');
+    // The US-002 release (through its contract step): 0007 would move its overlapping sessions off Machine 1.
+    const up = await cli('migrate', '--to', US002_CONTRACT);
     expect(up).toMatch(/applied\s+0002_training_sessions_machines \(/);
     expect(up).toMatch(/applied\s+0003_session_functions \(/);
     const { rows: onMachine1 } = await db.query(
       `SELECT count(*)::int AS n FROM training_sessions ts JOIN machines m ON m.id = ts.machine_id WHERE m.machine_number = 1`,
     );
     expect(onMachine1[0]).toEqual({ n: old.size });
-    expect(await cli('migrate')).toMatch(/nothing to migrate/);
+    expect(await cli('migrate', '--to', US002_CONTRACT)).toMatch(/nothing to migrate/);
 
     await db.query(`UPDATE training_sessions SET machine_id = (SELECT id FROM machines WHERE machine_number = 3)
                      WHERE id IN (SELECT id FROM training_sessions ORDER BY id LIMIT 100)`);
@@ -48,7 +50,7 @@ describe('migrate to 0001, load old sessions, migrate, roll back, migrate again'
       expect(restored.get(id)).toEqual(rest);
     }
 
-    await cli('migrate');
+    await cli('migrate', '--to', US002_CONTRACT);
     expect(await rowsById(db, 'training_sessions')).toEqual(moved);
 
     const status = await cli('status');

@@ -161,9 +161,12 @@ describe('training_sessions_calendar', () => {
       trainerId: null,
       trainerName: 'Unassigned',
       currentParticipants: 1,
-      participants: [{ member_id: memberB, name: 'Bo K', booking_status: 'confirmed' }],
+      // Since 0008_training_sessions_calendar: the app screens' shape (issue 8).
+      participants: [{ id: memberB, name: 'Bo K', email: 'bo@gym.test' }],
     });
     expect(row!.scheduledStart).toEqual(new Date('2026-12-03T09:00:00Z'));
+    expect(row!.createdAt).toBeInstanceOf(Date);
+    expect(row!.updatedAt).toBeInstanceOf(Date);
   });
 
   it("shows the trainer's name when there is one, and counts only confirmed bookings", async () => {
@@ -179,6 +182,7 @@ describe('training_sessions_calendar', () => {
     ]);
     const [row] = await orm.select().from(trainingSessionsCalendar).where(eq(trainingSessionsCalendar.id, rows[0]!.id));
     expect(row).toMatchObject({ trainerName: 'Tom T', currentParticipants: 0, machineNumber: 1 });
-    expect(row!.participants).toEqual([{ member_id: memberA, name: 'Ada L', booking_status: 'cancelled' }]);
+    // Only confirmed bookings are participants (since 0008_training_sessions_calendar).
+    expect(row!.participants).toEqual([]);
   });
 });

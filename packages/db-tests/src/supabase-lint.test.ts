@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from './harness/migrate';
+import { allTags } from './harness/release';
 import { perTestResources } from './harness/resources';
 import { makeSupabaseLike, runSecurityLints, securityLints } from './harness/security-lints';
 import { catalogSnapshot } from './harness/snapshot';
@@ -59,7 +60,9 @@ describe('rolling back 0006_row_level_security', () => {
     });
     expect(await catalogSnapshot(db)).toEqual(before);
     await db.query('UPDATE members SET auth_user_id = NULL');
-    expect((await rollbackTo(db.url, '0005_supabase_auth')).rolledBack).toEqual(['0006_row_level_security']);
+    expect((await rollbackTo(db.url, '0005_supabase_auth')).rolledBack).toEqual(
+      allTags.slice(allTags.indexOf('0006_row_level_security')).reverse(),
+    );
     expect((await runSecurityLints(db)).rls_disabled_in_public).toContain('training_sessions');
   });
 });

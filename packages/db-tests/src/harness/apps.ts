@@ -248,8 +248,17 @@ export class NewApp extends App {
       [
         'calendar',
         () =>
+          // The columns the US-002 release's app reads: later releases append to the view (0008 created_at).
           this.db
-            .select()
+            .select({
+              id: trainingSessionsCalendar.id,
+              machineId: trainingSessionsCalendar.machineId,
+              machineNumber: trainingSessionsCalendar.machineNumber,
+              trainerName: trainingSessionsCalendar.trainerName,
+              scheduledStart: trainingSessionsCalendar.scheduledStart,
+              status: trainingSessionsCalendar.status,
+              participants: trainingSessionsCalendar.participants,
+            })
             .from(trainingSessionsCalendar)
             .where(gte(trainingSessionsCalendar.scheduledStart, new Date('2025-01-01T00:00:00Z')))
             .orderBy(asc(trainingSessionsCalendar.scheduledStart))

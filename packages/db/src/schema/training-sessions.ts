@@ -7,6 +7,12 @@ import { trainers } from './trainers.js';
 export const sessionStatuses = ['scheduled', 'in_progress', 'completed', 'cancelled'] as const;
 export type SessionStatus = (typeof sessionStatuses)[number];
 
+/**
+ * The name the no-overlap trigger (0007_training_sessions_integrity) reports with SQLSTATE 23P01, as an
+ * exclusion constraint would: a session overlapping a scheduled or in-progress one on the same machine.
+ */
+export const sessionNoOverlapConstraint = 'training_sessions_no_overlap';
+
 // The seed's After Migration block, column for column, nullability included (status, current_participants
 // and the timestamps are nullable there, so they are here).
 export const trainingSessions = pgTable(
@@ -34,6 +40,14 @@ export const trainingSessions = pgTable(
     index('idx_training_sessions_trainer_id').on(t.trainerId),
     index('idx_training_sessions_scheduled_start').on(t.scheduledStart),
     check('training_sessions_current_participants_check', sql`${t.currentParticipants} >= 0`),
+    // 0007_training_sessions_integrity: what zod checked alone before, the database now refuses too.
+    check('training_sessions_end_after_start_check', sql`${t.scheduledEnd} > ${t.scheduledStart}`),
+    check('training_sessions_status_check', sql`${t.status} IN ('scheduled', 'in_progress', 'completed', 'cancelled')`),
+    // The sessions that hold their machine, by slot: the no-overlap trigger (0007) probes it for every
+    // booking and move; half-open ranges, so a session ending at 10:00 and one starting at 10:00 both fit.
+    index('training_sessions_active_slot_idx')
+      .using('gist', sql`tstzrange(${t.scheduledStart}, ${t.scheduledEnd}, '[)')`)
+      .where(sql`${t.status} IN ('scheduled', 'in_progress')`),
     // A member sees the sessions they are booked on; a trainer those they are assigned to.
     pgPolicy('training_sessions_read_own', {
       for: 'select',

@@ -2,15 +2,17 @@ import { bigint, boolean, integer, json, pgView, text, timestamp, uuid } from 'd
 import type { MachineNumber } from './machines.js';
 import type { SessionStatus } from './training-sessions.js';
 
+/** A member with a confirmed booking, as the app's screens read them. */
 export interface CalendarParticipant {
-  member_id: string;
+  id: string;
   name: string;
-  booking_status: string;
+  email: string;
 }
 
 /**
- * The calendar view as 0004_training_sessions_contract leaves it (0003_session_functions's, without the old columns). `.existing()` because the SQL lives in the
- * migration (drizzle-kit cannot express the JSON aggregate); this declaration only types reads of it.
+ * The calendar view as 0008_training_sessions_calendar leaves it: 0004's columns, participants as the
+ * confirmed bookings' `{id, name, email}`, then created_at and updated_at. `.existing()` because the SQL
+ * lives in the migrations (drizzle-kit cannot express the JSON aggregate); this declaration only types reads.
  */
 export const trainingSessionsCalendar = pgView('training_sessions_calendar', {
   id: uuid('id').notNull(),
@@ -27,6 +29,22 @@ export const trainingSessionsCalendar = pgView('training_sessions_calendar', {
   sessionType: text('session_type'),
   notes: text('notes'),
   participants: json('participants').$type<CalendarParticipant[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }),
+}).existing();
+
+/**
+ * Sessions that hold a machine (scheduled or in progress) while an earlier one (by start, then id) holds
+ * it for part of the same slot: the legacy double bookings that 0007_training_sessions_integrity found no
+ * free machine for. An admin moves or cancels them; new bookings may not overlap them either.
+ */
+export const sessionConflicts = pgView('session_conflicts', {
+  sessionId: uuid('session_id').notNull(),
+  machineId: uuid('machine_id').notNull(),
+  scheduledStart: timestamp('scheduled_start', { withTimezone: true }).notNull(),
+  scheduledEnd: timestamp('scheduled_end', { withTimezone: true }).notNull(),
+  status: text('status').$type<SessionStatus>(),
+  trainerId: uuid('trainer_id'),
 }).existing();
 
 /**
