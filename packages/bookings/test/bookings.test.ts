@@ -4,15 +4,13 @@ import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignTrainer,
-  BookingError,
-  type BookingErrorCode,
   bookSession,
   cancelSession,
   listMachines,
   setMachineAvailability,
   toBookingError,
 } from '../src/index.js';
-import { addMember, addTrainer, machineIds, slot, unknownId } from './fixtures.js';
+import { addMember, addTrainer, machineIds, refusal, slot, unknownId } from './fixtures.js';
 
 const t = useTestDatabase();
 let machine: Record<1 | 2 | 3, string>;
@@ -23,19 +21,6 @@ beforeAll(async () => {
 afterEach(async () => {
   await t.db.update(machines).set({ isAvailable: true });
 });
-
-/** The BookingError `p` rejects with; fails the test if it resolves or rejects with anything else. */
-async function refusal(p: Promise<unknown>, code: BookingErrorCode): Promise<BookingError> {
-  const err = await p.then(
-    (v) => {
-      throw new Error(`expected BookingError ${code}, got ${JSON.stringify(v)}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BookingError);
-  expect((err as BookingError).code).toBe(code);
-  return err as BookingError;
-}
 
 async function sessionCount() {
   return (await t.db.select({ n: sql<number>`count(*)::int` }).from(trainingSessions))[0]!.n;

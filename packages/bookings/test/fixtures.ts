@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, machines, members, trainers } from '@gym/db';
+import { expect } from 'vitest';
+import { BookingError, type BookingErrorCode } from '../src/index.js';
 
 export const unknownId = '00000000-0000-4000-8000-000000000000';
 
@@ -28,4 +30,17 @@ export async function addTrainer(db: Database, firstName = 'Tom', lastName = 'Tr
 export function slot(hours: number, minutes = 60) {
   const scheduledStart = new Date(Date.UTC(2026, 11, 1, 8) + hours * 3_600_000);
   return { scheduledStart, scheduledEnd: new Date(scheduledStart.getTime() + minutes * 60_000) };
+}
+
+/** The BookingError `p` rejects with; fails the test if it resolves or rejects with anything else. */
+export async function refusal(p: Promise<unknown>, code: BookingErrorCode): Promise<BookingError> {
+  const err = await p.then(
+    (v) => {
+      throw new Error(`expected BookingError ${code}, got ${JSON.stringify(v)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BookingError);
+  expect((err as BookingError).code).toBe(code);
+  return err as BookingError;
 }

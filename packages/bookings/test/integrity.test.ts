@@ -2,8 +2,8 @@ import { createDb, trainingSessionMembers, trainingSessions } from '@gym/db';
 import { useTestDatabase } from '@gym/db-tests/harness';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BookingError, type BookingErrorCode, bookSession, cancelSession, toBookingError } from '../src/index.js';
-import { addMember, machineIds } from './fixtures.js';
+import { BookingError, bookSession, cancelSession, toBookingError } from '../src/index.js';
+import { addMember, machineIds, refusal } from './fixtures.js';
 
 // Issue 8, item 4: the database refuses double bookings and impossible sessions, whoever writes them.
 const t = useTestDatabase();
@@ -17,18 +17,6 @@ beforeAll(async () => {
 function at(day: number, hhmm: string, minutes = 60) {
   const scheduledStart = new Date(`2027-03-${String(day).padStart(2, '0')}T${hhmm}:00Z`);
   return { scheduledStart, scheduledEnd: new Date(scheduledStart.getTime() + minutes * 60_000) };
-}
-
-async function refusal(p: Promise<unknown>, code: BookingErrorCode): Promise<BookingError> {
-  const err = await p.then(
-    (v) => {
-      throw new Error(`expected BookingError ${code}, got ${JSON.stringify(v)}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BookingError);
-  expect((err as BookingError).code).toBe(code);
-  return err as BookingError;
 }
 
 async function failing(p: Promise<unknown>): Promise<unknown> {

@@ -110,17 +110,8 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
 
   it('with --lock-retries 0: exit 1 with a one-line error about the lock, the app still served, and a later run completes', async () => {
     const { db, blocker } = await blockedDatabase();
-    const run = spawnCli([
-      'migrate',
-      '--to',
-      US002_CONTRACT,
-      '--lock-timeout',
-      '1s',
-      '--lock-retries',
-      '0',
-      '--url',
-      db.url,
-    ]);
+    const args = ['migrate', '--to', US002_CONTRACT, '--lock-timeout', '1s', '--lock-retries', '0', '--url', db.url];
+    const run = spawnCli(args);
     let exited = false;
     void run.done.then(() => (exited = true));
     await migratorWaitingForLock(db, () => exited);
@@ -138,17 +129,7 @@ describe('a long-running transaction holds a lock on training_sessions', () => {
     expect(rows[0]!.n).toBe('2');
 
     await blocker.query('COMMIT');
-    const again = await runCli([
-      'migrate',
-      '--to',
-      US002_CONTRACT,
-      '--lock-timeout',
-      '1s',
-      '--lock-retries',
-      '0',
-      '--url',
-      db.url,
-    ]);
+    const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
     const { rows: after } = await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
     expect(after[0]!.n).toBe('5');
