@@ -14,6 +14,11 @@ export interface MigrationsCopy {
   addMigration(entry: { tag: string; when: number; sql: string; rollbackSql: string }): void;
   /** Keeps only the first `count` journal entries, as on a branch that predates the later migrations. */
   truncate(count: number): void;
+  /**
+   * Keeps only these journal entries, in this order: a database migrated with the copy has applied the same
+   * files (same hashes and `when`s) in that order, as an earlier migrator may have applied them.
+   */
+  reorder(tags: string[]): void;
   remove(): void;
 }
 
@@ -41,6 +46,15 @@ export function copyMigrations(): MigrationsCopy {
     truncate(count) {
       const journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
       journal.entries = journal.entries.slice(0, count);
+      fs.writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    },
+    reorder(tags) {
+      const journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as { entries: { tag: string; idx: number }[] };
+      journal.entries = tags.map((tag, idx) => {
+        const entry = journal.entries.find((e) => e.tag === tag);
+        if (!entry) throw new Error(`no journal entry ${tag}`);
+        return { ...entry, idx };
+      });
       fs.writeFileSync(journalPath, JSON.stringify(journal, null, 2));
     },
     remove() {

@@ -1,54 +1,53 @@
+import { securityPolicy } from '@gym/db/migrations';
+import { checkSecurity, securityCheckNames } from '@gym/migrator';
 import type pg from 'pg';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /**
- * The security checks of Supabase's database linter (splinter) that gym-db must pass, as catalog queries:
- * each returns the names of the objects it finds, and a clean database finds none. The schemas checked are
- * those the API exposes (public) plus gym-db's own (gym_private).
+ * Supabase's database linter (splinter) as catalog queries, for the suites: the security checks are the
+ * migrator's own (`checkSecurity`, which holds every migration to them), and these two performance lints
+ * complete what Supabase's linter warns about on this schema. Each returns the objects it finds; a clean
+ * database finds none.
  */
-export const securityLints: Record<string, string> = {
-  // 0013 rls_disabled_in_public: a table the API serves without row-level security.
-  rls_disabled_in_public: `
-    SELECT c.oid::regclass::text AS name FROM pg_class c
-     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity`,
-  // 0010 security_definer_view: a view that runs with its owner's rights, bypassing the caller's RLS.
-  security_definer_view: `
-    SELECT c.oid::regclass::text AS name FROM pg_class c
-     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
-       AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'] OR c.reloptions @> ARRAY['security_invoker=on'], false)`,
-  // 0011 function_search_path_mutable: a function whose search_path the caller decides.
-  function_search_path_mutable: `
-    SELECT p.oid::regprocedure::text AS name FROM pg_proc p
-     WHERE p.pronamespace::regnamespace::text IN ('public', 'gym_private')
-       AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%')`,
-  // 0024 rls_policy_always_true: a write policy that lets every row through.
-  rls_policy_always_true: `
-    SELECT pol.polname || ' on ' || pol.polrelid::regclass::text AS name FROM pg_policy pol
-     WHERE pol.polcmd IN ('a', 'w', 'd', '*')
-       AND (pg_get_expr(pol.polqual, pol.polrelid) IN ('true', '(true)')
-            OR pg_get_expr(pol.polwithcheck, pol.polrelid) IN ('true', '(true)'))`,
-  // 0028 anon_security_definer_function_executable: a function with its owner's rights that anon may call.
-  anon_security_definer_function_executable: `
-    SELECT p.oid::regprocedure::text AS name FROM pg_proc p
-     WHERE p.pronamespace::regnamespace::text IN ('public', 'gym_private') AND p.prosecdef
-       AND has_function_privilege('anon', p.oid, 'EXECUTE')`,
-  // Not in splinter, but what it protects: a table or view in public that anon holds any privilege on.
-  anon_table_privileges: `
-    SELECT c.oid::regclass::text AS name FROM pg_class c
-     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
-       AND (has_table_privilege('anon', c.oid, 'SELECT') OR has_table_privilege('anon', c.oid, 'INSERT')
-            OR has_table_privilege('anon', c.oid, 'UPDATE') OR has_table_privilege('anon', c.oid, 'DELETE'))`,
+export const performanceLints: Record<string, string> = {
+  // 0006 multiple_permissive_policies: several permissive policies for one role and action are each
+  // evaluated for every row.
+  multiple_permissive_policies: `
+    SELECT format('%s %s %s', c.oid::regclass, r.rolname, act.cmd) AS name
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_roles r ON p.polroles @> ARRAY[r.oid] OR p.polroles = ARRAY[0::oid]
+     CROSS JOIN LATERAL unnest(CASE p.polcmd WHEN 'r' THEN ARRAY['SELECT'] WHEN 'a' THEN ARRAY['INSERT']
+                                             WHEN 'w' THEN ARRAY['UPDATE'] WHEN 'd' THEN ARRAY['DELETE']
+                                             ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END) AS act(cmd)
+     WHERE p.polpermissive AND c.relkind = 'r' AND n.nspname = ANY ($1)
+       AND r.rolname NOT LIKE 'pg\\_%' AND NOT r.rolbypassrls
+     GROUP BY c.oid, r.rolname, act.cmd HAVING count(*) > 1`,
+  // 0001 unindexed_foreign_keys: a foreign key whose columns lead no valid index (Supabase: INFO).
+  unindexed_foreign_keys: `
+    SELECT format('%s %s', con.conrelid::regclass, con.conname) AS name
+      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE con.contype = 'f' AND n.nspname = ANY ($1)
+       AND NOT EXISTS (SELECT 1 FROM pg_index i
+                        WHERE i.indrelid = con.conrelid AND i.indisvalid
+                          AND (string_to_array(i.indkey::text, ' ')::smallint[])[1:cardinality(con.conkey)] = con.conkey)`,
 };
 
-/** Every lint's findings, keyed by lint; all empty on a clean database. */
+/** Every lint's findings (the migrator's security checks and the performance lints), keyed by lint. */
 export async function runSecurityLints(db: Queryable): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const [lint, sql] of Object.entries(securityLints)) {
-    out[lint] = (await db.query<{ name: string }>(sql)).rows.map((r) => r.name).sort();
+  const out: Record<string, string[]> = Object.fromEntries(lintNames.map((l) => [l, []]));
+  for (const f of await checkSecurity(db, securityPolicy)) out[f.check]!.push(f.object);
+  for (const [lint, sql] of Object.entries(performanceLints)) {
+    const { rows } = await db.query<{ name: string }>(sql, [securityPolicy.ownSchemas]);
+    out[lint] = rows.map((r) => r.name);
   }
+  for (const lint of Object.keys(out)) out[lint]!.sort();
   return out;
 }
+
+/** Every lint the suites run, each empty: what a clean database reports. */
+export const lintNames = [...securityCheckNames, ...Object.keys(performanceLints)];
+export const cleanLints = (): Record<string, string[]> => Object.fromEntries(lintNames.map((l) => [l, []]));
 
 /**
  * Makes an empty database look the way Supabase sets one up before any migration: the API roles, an auth

@@ -4,13 +4,16 @@
 -- migrate creates new machines, which they would never match. So each session's machine is kept by its
 -- number instead, in gym_migrations.training_sessions_machine_numbers, which 0011_restore_session_machines
 -- reads when the history is migrated up again (sessions on Machine 1 need no entry: every session starts
--- there). An entry left by an earlier rollback that no migrate has read yet wins: that session has not been
+-- there; with none elsewhere, no archive is made). An entry left by an earlier rollback that no migrate has read yet wins: that session has not been
 -- put back on its machine since.
 DO $$
 DECLARE
   r record;
 BEGIN
-  IF to_regclass('gym_migrations.training_sessions_us002_machine_archive') IS NULL THEN
+  IF to_regclass('gym_migrations.training_sessions_us002_machine_archive') IS NULL
+     OR (to_regclass('gym_migrations.training_sessions_machine_numbers') IS NULL
+         AND NOT EXISTS (SELECT 1 FROM gym_migrations.training_sessions_us002_machine_archive a
+                           JOIN machines m ON m.id = a.machine_id WHERE m.machine_number <> 1)) THEN
     RETURN;
   END IF;
   CREATE TABLE IF NOT EXISTS gym_migrations.training_sessions_machine_numbers (
