@@ -1,4 +1,4 @@
-import { ExitCode, migrate, status } from '@gym/migrator';
+import { ExitCode, status } from '@gym/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { migrateTo } from './harness/migrate';
