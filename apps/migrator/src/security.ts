@@ -53,6 +53,9 @@ export interface SecurityFinding {
 const notExtensionMember = (oid: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = ${oid} AND d.deptype = 'e')`;
 
+// PostgreSQL 17's MAINTAIN privilege (VACUUM, ANALYZE, REINDEX, LOCK TABLE), which earlier versions refuse to name.
+const maintain = `CASE WHEN current_setting('server_version_num')::int >= 170000 THEN ARRAY['MAINTAIN'] ELSE '{}'::text[] END`;
+
 // $1 exposed schemas, $2 own schemas, $3 anon, $4 authenticated. Queries that name a role run only when it exists.
 const checks: { name: SecurityCheckName; roles?: ('anon' | 'authenticated')[]; sql: string }[] = [
   {
@@ -80,7 +83,7 @@ const checks: { name: SecurityCheckName; roles?: ('anon' | 'authenticated')[]; s
     sql: `SELECT format('%s (%s for %s)', c.oid::regclass, p.priv, $3::text) AS object,
                  format('REVOKE %s ON %s FROM %I', p.priv, c.oid::regclass, $3::text) AS fix
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-           CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(priv)
+           CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] || ${maintain}) AS p(priv)
            WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${notExtensionMember('c.oid')}
              AND (pg_catalog.has_table_privilege($3::text, c.oid, p.priv)
                   OR (p.priv IN ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES')
@@ -100,14 +103,15 @@ const checks: { name: SecurityCheckName; roles?: ('anon' | 'authenticated')[]; s
              AND pg_catalog.has_sequence_privilege($3::text, c.oid, p.priv)`,
   },
   {
-    // Row-level security does not apply to TRUNCATE, and a trigger of a signed-in user's own would run on
-    // everybody's writes: no API role holds these (Supabase's default privileges grant them).
+    // Row-level security does not apply to TRUNCATE, a trigger of a signed-in user's own would run on
+    // everybody's writes, and MAINTAIN (PostgreSQL 17) includes LOCK TABLE: no API role holds these
+    // (Supabase's default privileges grant them).
     name: 'api_role_privilege_bypassing_rls',
     roles: ['authenticated'],
     sql: `SELECT format('%s (%s for %s)', c.oid::regclass, p.priv, $4::text) AS object,
                  format('REVOKE %s ON %s FROM %I', p.priv, c.oid::regclass, $4::text) AS fix
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-           CROSS JOIN unnest(ARRAY['TRUNCATE', 'TRIGGER', 'REFERENCES']) AS p(priv)
+           CROSS JOIN unnest(ARRAY['TRUNCATE', 'TRIGGER', 'REFERENCES'] || ${maintain}) AS p(priv)
            WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${notExtensionMember('c.oid')}
              AND (pg_catalog.has_table_privilege($4::text, c.oid, p.priv)
                   OR (p.priv = 'REFERENCES' AND pg_catalog.has_any_column_privilege($4::text, c.oid, p.priv)))`,
