@@ -153,14 +153,16 @@ export async function plan(options: GenerateOptions): Promise<GeneratePlan> {
         'keep the value in the enum and stop writing it (migrate the rows with an UPDATE in batches); or recreate the type by hand (drizzle-kit generate --custom)',
     });
   }
-  const drizzle = refusals.length ? [] : await drizzleSql(prev, cur);
-  if (refusals.length) return { config, drizzleSql: drizzle, files: [], refusals };
+  if (refusals.length) return { config, drizzleSql: [], files: [], refusals };
 
   const { mid, deferredNotNull } = phase(prev, cur, constantDefault);
   mid.id = randomUUID();
   mid.prevId = prev.id;
   const preSql = await drizzleSql(prev, mid);
   const postSql = await drizzleSql(mid, cur);
+  // drizzle-kit's SQL for the whole change, as `drizzle-kit generate` writes it. Where it would ask about a
+  // rename (--not-renamed), it cannot run without a terminal: its two phases, in order, are the same change.
+  const drizzle = possibleRenames(prev, cur).length ? [...preSql, ...postSql] : await drizzleSql(prev, cur);
   const nextIdx = (history.journal.entries.at(-1)?.idx ?? -1) + 1;
   const when = options.now ?? Date.now();
   const phases: { phase: Phase; sql: string[]; from: Snapshot; to: Snapshot }[] = [];
@@ -188,13 +190,16 @@ export async function plan(options: GenerateOptions): Promise<GeneratePlan> {
     const archivedTables = new Set<string>();
     const archivedColumns = new Set<string>();
     for (const s of steps) {
-      const m = /^ALTER TABLE "([^"]+)"\."([^"]+)" DROP COLUMN "([^"]+)"/.exec(s.source);
-      if (s.rewrite.startsWith('column archived') && m) archivedColumns.add(`${m[1]}.${m[2]}.${m[3]}`);
-      const d = /^DROP TABLE "([^"]+)"\."([^"]+)"/.exec(s.source);
-      if (s.rewrite.startsWith('table archived') && d) archivedTables.add(`${d[1]}.${d[2]}`);
+      if (!s.archives) continue;
+      (s.archives.split('.').length === 3 ? archivedColumns : archivedTables).add(s.archives);
     }
     const rctx: RollbackContext = { tag, from: ph.to, to: ph.from, archivedTables, archivedColumns };
-    const back = (await drizzleSql(ph.to, ph.from)).flatMap((s) => rollbackStatements(s, rctx));
+    // Drops of columns, constraints, indexes and policies first: a type the rollback recreates (an enum
+    // without the value this migration added) must have nothing left that depends on it.
+    const reverse = await drizzleSql(ph.to, ph.from);
+    const dropsFirst = (s: string) =>
+      /^(ALTER TABLE \S+ DROP (COLUMN|CONSTRAINT)|DROP (INDEX|POLICY))/.test(s) ? 0 : 1;
+    const back = [...reverse].sort((a, b) => dropsFirst(a) - dropsFirst(b)).flatMap((s) => rollbackStatements(s, rctx));
     const transactional = !steps.some((s) => s.actions.some((a) => a.noTransaction));
     files.push({
       idx,
@@ -306,7 +311,8 @@ function renderMigration(
       const key = `${s.source}\n${s.rewrite}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      header.push(...comment(`* ${short(s.source)} -- ${s.rewrite}: ${s.why}`, ' '));
+      header.push(...comment(`* ${s.rewrite}: ${short(s.source)}`, ' '));
+      if (s.why) header.push(...comment(`why: ${s.why}`, '   '));
     }
   }
   const plain = steps.filter((s) => !rewritten.includes(s));

@@ -118,7 +118,12 @@ export function rewrite(text: string, ctx: RuleContext): RuleResult {
       return asWritten(p, ctx, guarded(`NOT ${policyExists(t, p.node.policy_name)}`, p.text), 'create the policy');
     }
     case 'AlterPolicyStmt':
-      return asWritten(p, ctx, withEnd(p.text), 'alter the policy (the same result when run again)');
+      return asWritten(
+        p,
+        ctx,
+        guarded(policyExists(tableOf(p.node.table), p.node.policy_name), p.text),
+        'alter the policy (the same result when run again)',
+      );
     case 'ViewStmt':
       return createView(p, ctx);
     case 'CreateSeqStmt':
@@ -165,6 +170,12 @@ function enumValue(p: Parsed, ctx: RuleContext): RuleResult {
   const [schema, name] = qualifiedName(p.node.typeName);
   if (ctx.newEnums.has(`${schema}.${name}`)) return asWritten(p, ctx, withEnd(p.text), 'add the enum value');
   p.node.skipIfNewValExists = true;
+  // drizzle-kit appends without saying so; AFTER the last value is the same, and says where it goes.
+  const last = ctx.from.enums[`${schema}.${name}`]?.values.at(-1);
+  if (!p.node.newValNeighbor && last) {
+    p.node.newValNeighbor = last;
+    p.node.newValIsAfter = true;
+  }
   return {
     steps: [
       {
@@ -320,6 +331,8 @@ function drop(p: Parsed, ctx: RuleContext): RuleResult {
   }
   const parts = names(objects[0].List?.items ?? [objects[0]]);
   if (kind === 'OBJECT_TABLE') return archiveTable(p, ctx, parts);
+  // A policy of a table dropped in the same step goes to the archive with its table, and comes back with it.
+  if (kind === 'OBJECT_POLICY' && droppedTable(ctx, parts.slice(0, -1))) return { steps: [] };
   p.node.missing_ok = true;
   if (kind === 'OBJECT_INDEX') {
     p.node.concurrent = true;
@@ -396,6 +409,13 @@ function drop(p: Parsed, ctx: RuleContext): RuleResult {
   };
 }
 
+/** Whether a table ("name" or "schema", "name") is gone after this phase: it is archived whole. */
+function droppedTable(ctx: RuleContext, parts: string[]): boolean {
+  const t: TableName =
+    parts.length > 1 ? { schema: parts[0]!, name: parts[1]! } : { schema: 'public', name: parts[0]! };
+  return !!ctx.from.tables[keyOf(t)] && !ctx.to.tables[keyOf(t)];
+}
+
 // A dropped table is moved, data, indexes, policies and privileges included, into gym_migrations: a catalog
 // change, and the rollback moves it back exactly. Its foreign keys are dropped on the way (from the archive
 // they would still restrict deletes in live tables); the rollback adds them again.
@@ -420,6 +440,7 @@ END`;
       {
         source: p.text,
         rewrite: 'table archived, not dropped',
+        archives: keyOf(t),
         why: `drizzle-kit drops ${t.name} with CASCADE and its rows for good; it is moved to ${ARCHIVE_SCHEMA}.${archive} instead (a catalog change: data, indexes, policies and privileges kept), which only the migrations can read, so that the rollback moves it back exactly; after the deploy, since the old app may still use it`,
         phase: ctx.phase,
         actions: [
@@ -469,6 +490,7 @@ function alterTable(p: Parsed, ctx: RuleContext): RuleResult {
         ? newTableAlter(p, ctx, t, cmd.def.Constraint.conname)
         : addConstraint(p, ctx, t, cmd.def.Constraint);
     case 'AT_DropConstraint':
+      if (droppedTable(ctx, [t.schema, t.name])) return { steps: [] };
       cmd.missing_ok = true;
       return {
         steps: [
@@ -496,7 +518,7 @@ function alterTable(p: Parsed, ctx: RuleContext): RuleResult {
       return asWritten(
         p,
         ctx,
-        withEnd(p.text),
+        guarded(columnExists(t, cmd.name), p.text),
         cmd.def ? `set the default of ${t.name}.${cmd.name}` : `drop the default of ${t.name}.${cmd.name}`,
         cmd.def ? '' : '',
       );
@@ -602,8 +624,10 @@ function addColumn(p: Parsed, ctx: RuleContext, t: TableName, cmd: Node): RuleRe
       steps: [
         {
           source: p.text,
-          rewrite: 'as written (constant default)',
-          why: '',
+          rewrite: 'as written',
+          why: def
+            ? `a constant default is a catalog change since PostgreSQL 11 (no rewrite): ADD COLUMN IF NOT EXISTS`
+            : '',
           phase: ctx.phase,
           actions: [
             {
@@ -641,7 +665,10 @@ function addColumn(p: Parsed, ctx: RuleContext, t: TableName, cmd: Node): RuleRe
   ];
   if (def !== undefined) {
     actions.push({
-      sql: `ALTER TABLE ${tq} ALTER COLUMN ${ident(name)} SET DEFAULT ${deparse(def)};`,
+      sql: guarded(
+        `${columnExists(t, name)} AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${literal(qualified(t))}) AND attname = ${literal(name)} AND atthasdef)`,
+        `ALTER TABLE ${tq} ALTER COLUMN ${ident(name)} SET DEFAULT ${deparse(def)}`,
+      ),
       does: `default ${deparse(def)} for new rows`,
       lock: `ACCESS EXCLUSIVE on ${t.name}`,
       holds: LOCKS.catalog,
@@ -775,6 +802,7 @@ function dropColumn(p: Parsed, ctx: RuleContext, t: TableName, cmd: Node): RuleR
       {
         source: p.text,
         rewrite: 'column archived, then dropped after the deploy',
+        archives: columnKey(t, column),
         why: `drizzle-kit's DROP COLUMN loses ${t.name}.${column} for good; its values are first copied (by ${pk.name}, in committed batches) to ${ARCHIVE_SCHEMA}.${archive}, which only the migrations can read, so that the rollback restores them exactly; after the deploy, since the old app may still read it`,
         phase: ctx.phase,
         actions: [
@@ -968,7 +996,7 @@ function alterType(p: Parsed, ctx: RuleContext, t: TableName, cmd: Node): RuleRe
     return asWritten(
       p,
       ctx,
-      withEnd(p.text),
+      guarded(columnExists(t, column), p.text),
       `widen ${t.name}.${column} to ${deparse({ TypeName: def.typeName })}`,
       `${before!.type} to ${deparse({ TypeName: def.typeName })} needs no rewrite and no scan: a catalog change (the same result when run again)`,
     );

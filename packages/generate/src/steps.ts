@@ -24,6 +24,8 @@ export interface Step {
   actions: Action[];
   /** Runs before the phase's other steps (new enum values commit before anything uses them). */
   first?: boolean;
+  /** What it archives in gym_migrations, for the rollback to restore: "schema.table" or "schema.table.column". */
+  archives?: string;
 }
 
 export const LOCKS = {

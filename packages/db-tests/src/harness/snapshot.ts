@@ -31,7 +31,8 @@ export async function catalogSnapshot(db: Queryable): Promise<Record<string, str
     policies:
       await q(`SELECT polrelid::regclass::text || ' ' || polname || ' ' || polcmd::text || ' ' || polroles::regrole[]::text
                                || ' using=' || coalesce(pg_get_expr(polqual, polrelid), '-')
-                               || ' check=' || coalesce(pg_get_expr(polwithcheck, polrelid), '-') AS x FROM pg_policy`),
+                               || ' check=' || coalesce(pg_get_expr(polwithcheck, polrelid), '-') AS x FROM pg_policy
+                          JOIN pg_class c ON c.oid = polrelid WHERE c.relnamespace IN ('public'::regnamespace, 'drizzle'::regnamespace)`),
     rowSecurity:
       await q(`SELECT oid::regclass::text || ' rls=' || relrowsecurity || ' options=' || coalesce(reloptions::text, '-') AS x
                             FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v')`),
