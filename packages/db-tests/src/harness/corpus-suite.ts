@@ -251,6 +251,30 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
       });
     }
 
+    if (cases[0]) {
+      it(`--dry-run prints the plan of ${cases[0].name} (each statement, its steps, locks and phase) and writes nothing`, async () => {
+        const ws = base.copy();
+        try {
+          cases[0]!.edit(ws);
+          const before = ws.listing();
+          const run = await generate(ws, cases[0]!.name, [...(cases[0]!.args ?? []), '--dry-run']);
+          expect(run.code).toBe(0);
+          const statements = run.events.filter((e) => e.event === 'statement');
+          expect(statements.length).toBeGreaterThan(0);
+          for (const s of statements) {
+            expect(s.phase).toMatch(/^(pre|post)-deploy$/);
+            const steps = s.steps as { does: string; lock: string; holds: string }[];
+            expect(steps.length).toBeGreaterThan(0);
+            for (const step of steps) expect(step.lock && step.holds && step.does).toBeTruthy();
+          }
+          expect(run.events.filter((e) => e.event === 'file').every((e) => e.dryRun === true)).toBe(true);
+          expect(ws.listing()).toEqual(before);
+        } finally {
+          ws.remove();
+        }
+      });
+    }
+
     for (const r of refusals) {
       it(`${r.name}: refused, ${r.title}`, async () => {
         const ws = base.copy();
