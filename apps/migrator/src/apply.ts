@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { InterruptedError, MigrationFailedError, sqlStateOf } from './errors.js';
+import { InterruptedError, MigrationFailedError, MigratorError, sqlStateOf } from './errors.js';
 import type { Reporter } from './events.js';
 import type { Phase } from './plan.js';
 
@@ -24,6 +24,11 @@ export interface MigrationRun {
   transactional: boolean;
   /** Records the outcome in drizzle.__drizzle_migrations; inside the transaction when there is one. */
   record: (client: pg.Client) => Promise<void>;
+  /**
+   * Checks the database once the migration's statements ran: before COMMIT in a transactional one, so
+   * that a throw rolls it back; right after the last statement otherwise. Throws a MigratorError to refuse.
+   */
+  verify?: (client: pg.Client) => Promise<void>;
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -105,6 +110,7 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
           }
         }
         await run.record(client);
+        await run.verify?.(client);
         durations.push(Date.now() - started);
       }
       if (transactional) await client.query('COMMIT');
@@ -122,7 +128,7 @@ async function applyInOneGo(client: pg.Client, runs: MigrationRun[], settings: A
       // Leaves no transaction open, including one a no-transaction file began with BEGIN itself (and only
       // then: a ROLLBACK outside a transaction would print a warning).
       if (transactional || client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch(() => {});
-      if (err instanceof InterruptedError) throw err;
+      if (err instanceof MigratorError) throw err;
       const run = runs[Math.min(current, runs.length - 1)]!;
       if (sqlStateOf(err) === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries && !settings.signal?.aborted) {
         if (!transactional) resumeAt = safePoint;

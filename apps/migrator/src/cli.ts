@@ -20,7 +20,8 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
   --port <n>               start: the port to listen on (default ${devServerPort}, or GYM_EMBEDDED_PORT)
   --to <tag>               migrate: up to and including <tag>; rollback: every migration after <tag>
   --pre-deploy             migrate: only the pre-deploy migrations, the deploy job's step before the rollout
-                           (post-deploy ones stay pending for the plain migrate after it)
+                           (it stops at the first pending post-deploy one: that one and every migration
+                           after it wait for the plain migrate after the rollout)
   --dry-run                show what would run, run nothing
   --json                   one JSON object per event on stdout
   --embedded               use the embedded PostgreSQL in .data/embedded-pg instead of DATABASE_URL
@@ -33,7 +34,8 @@ const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
   --connect-retry-for <dur> keep retrying an unreachable server this long (default ${defaults.connectRetryForMs / 1000}s)
 GYM_EMBEDDED_DIR and GYM_EMBEDDED_PORT: the embedded server's data folder and port
 exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out,
-            4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 130 interrupted`;
+            4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 7 security check failed,
+            8 applied migration not in the journal, 9 read-only standby, 130 interrupted`;
 
 async function main(argv: string[]): Promise<number> {
   let json = argv.includes('--json');
@@ -161,6 +163,8 @@ function printStatus(
       out(
         redact(JSON.stringify({ event: 'status', tag: null, state: 'unknown', hash: u.hash, createdAt: u.createdAt })),
       );
+    if (result.security)
+      out(redact(JSON.stringify({ event: 'security_findings', tag: null, findings: result.security })));
     return;
   }
   const width = Math.max(...result.rows.map((r) => r.tag.length), 9);
@@ -174,8 +178,15 @@ function printStatus(
   const edited = result.rows.filter((r) => r.state === 'edited').length;
   const postDeploy = result.rows.filter((r) => r.state === 'pending' && r.phase === 'post-deploy').length;
   out(
-    `${result.rows.length - pending} applied, ${pending} pending${postDeploy ? ` (${postDeploy} post-deploy)` : ''}${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}`,
+    `${result.rows.length - pending} applied, ${pending} pending${postDeploy ? ` (${postDeploy} post-deploy)` : ''}${edited ? `, ${edited} edited since applied (migrate will refuse)` : ''}${result.unknown.length ? `, ${result.unknown.length} not in the journal (migrate will refuse)` : ''}`,
   );
+  if (result.security === null) return;
+  if (result.security.length === 0) {
+    out('security check: no finding');
+    return;
+  }
+  out(`security check: ${result.security.length} finding(s) (migrate will fail until a migration fixes them):`);
+  for (const f of result.security) out(redact(`  ${f.check}: ${f.object}; fix: ${f.fix}`));
 }
 
 /** The one place errors become text: a single line, what is wrong and what to do, no password. */

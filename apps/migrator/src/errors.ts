@@ -1,3 +1,5 @@
+import type { SecurityFinding } from './security.js';
+
 /**
  * Exit codes are a contract with deploy jobs (README, "Running in a deploy job"). Every failure the
  * migrator can report is one of these typed errors; only cli.ts turns them into text and an exit code.
@@ -10,6 +12,9 @@ export const ExitCode = {
   editedMigration: 4,
   connection: 5,
   transactionPooler: 6,
+  securityCheck: 7,
+  unknownMigration: 8,
+  standby: 9,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -41,6 +46,37 @@ export class ConnectionError extends MigratorError {
 export class PoolerError extends MigratorError {
   readonly exitCode = ExitCode.transactionPooler;
   readonly kind = 'transaction_pooler';
+}
+
+/** The URL reaches a hot standby (pg_is_in_recovery()): nothing can be written, and the lock means nothing. */
+export class StandbyError extends MigratorError {
+  readonly exitCode = ExitCode.standby;
+  readonly kind = 'standby';
+}
+
+/**
+ * The security check found what the policy forbids (security.ts): a migration brought it in (a
+ * transactional one was rolled back), or it was there at the end of the run.
+ */
+export class SecurityCheckError extends MigratorError {
+  readonly exitCode = ExitCode.securityCheck;
+  readonly kind = 'security_check';
+  constructor(
+    readonly findings: SecurityFinding[],
+    message: string,
+    hint: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+/**
+ * drizzle.__drizzle_migrations records a migration that the journal does not have: one regenerated,
+ * renamed or removed after it was applied. What the database holds is then not what the files describe.
+ */
+export class UnknownAppliedMigrationError extends MigratorError {
+  readonly exitCode = ExitCode.unknownMigration;
+  readonly kind = 'unknown_migration';
 }
 
 /** Another migrator held the advisory lock for longer than --lock-wait. */

@@ -1,4 +1,5 @@
 import type { Phase } from './plan.js';
+import type { SecurityFinding } from './security.js';
 
 /** What a run reports as it goes. The CLI renders these for people, or as one JSON object per line. */
 export type MigratorEvent =
@@ -16,11 +17,20 @@ export type MigratorEvent =
       migrations?: { tag: string; phase: Phase }[];
       /** migrate --pre-deploy: the pending post-deploy migrations it leaves for after the rollout. */
       heldBack?: string[];
+      /**
+       * migrate --pre-deploy: pending pre-deploy migrations that come after a held-back post-deploy one in
+       * the journal, and so wait for it (they may rely on it).
+       */
+      waiting?: string[];
       dryRun: boolean;
     }
   | { event: 'out_of_order'; tag: string; newestApplied: string }
-  | { event: 'phase_out_of_order'; tag: string; postDeploy: string }
-  | { event: 'unknown_applied'; hash: string; createdAt: number | null }
+  | {
+      event: 'security_findings';
+      /** The migration or rollback step that brought them in, or null: found at the end of the run. */
+      tag: string | null;
+      findings: SecurityFinding[];
+    }
   | {
       event: 'migration_start';
       tag: string;
@@ -33,10 +43,17 @@ export type MigratorEvent =
   | { event: 'progress'; tag: string; step: string; rows: number; rate: number | null; detail: string }
   | { event: 'lock_retry'; tag: string; attempt: number; delayMs: number; statement: number }
   | { event: 'migration_done'; tag: string; direction: 'up' | 'down'; phase: Phase; durationMs: number }
-  | { event: 'nothing_to_do'; command: 'migrate' | 'rollback'; heldBack?: string[] }
+  | { event: 'nothing_to_do'; command: 'migrate' | 'rollback'; heldBack?: string[]; waiting?: string[] }
   | { event: 'embedded'; version: string; dataDir: string; port: number }
   | { event: 'interrupt'; signal: string }
-  | { event: 'done'; command: string; applied: string[]; heldBack?: string[]; durationMs: number };
+  | {
+      event: 'done';
+      command: string;
+      applied: string[];
+      heldBack?: string[];
+      waiting?: string[];
+      durationMs: number;
+    };
 
 export type Reporter = (e: MigratorEvent) => void;
 
@@ -79,14 +96,17 @@ function human(e: MigratorEvent): string | null {
           `${e.dryRun ? 'would leave' : 'left'} pending for after the rollout (post-deploy): ${e.heldBack.join(', ')}; run pnpm db:migrate once the old app is gone`,
         );
       }
+      if (e.waiting?.length) {
+        lines.push(
+          `${e.dryRun ? 'would wait' : 'waiting'}: ${e.waiting.join(', ')} ${e.waiting.length === 1 ? 'comes' : 'come'} after ${e.heldBack?.[0]} (post-deploy) in the journal and may rely on it, so ${e.waiting.length === 1 ? 'it runs' : 'they run'} in the plain pnpm db:migrate after the rollout (to deploy them before it, deploy the earlier release through its post-deploy step first)`,
+        );
+      }
       return lines.length ? lines.join('\n') : null;
     }
-    case 'phase_out_of_order':
-      return `warning: ${e.tag} (pre-deploy) is applied before ${e.postDeploy} (post-deploy), which sorts before it and is still pending; check that ${e.tag} does not need it`;
+    case 'security_findings':
+      return null;
     case 'out_of_order':
       return `warning: ${e.tag} is older than the newest applied migration (${e.newestApplied}); it was merged late and is applied now`;
-    case 'unknown_applied':
-      return `warning: the database records a migration that is not in the journal (hash ${e.hash.slice(0, 12)}…, created_at ${e.createdAt})`;
     case 'migration_start':
       return null;
     case 'notice':
@@ -99,6 +119,7 @@ function human(e: MigratorEvent): string | null {
       return `${e.direction === 'up' ? 'applied    ' : 'rolled back'} ${e.tag} (${formatMs(e.durationMs)})`;
     case 'nothing_to_do':
       if (e.command === 'rollback') return 'nothing to roll back';
+      if (e.waiting?.length) return 'nothing to migrate before the rollout: the pending pre-deploy migrations wait';
       return e.heldBack?.length
         ? 'nothing to migrate before the rollout: every pre-deploy migration is applied'
         : 'nothing to migrate: the database is up to date';

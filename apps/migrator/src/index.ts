@@ -4,6 +4,14 @@ export { ExitCode, MigratorError } from './errors.js';
 export type { MigratorEvent, Reporter } from './events.js';
 export { MIGRATION_LOCK_KEY } from './lock.js';
 export { type PgMajor, pgMajorFromEnv, supportedPgMajors } from './pg-version.js';
-export { loadMigrations, type Phase } from './plan.js';
+export { loadMigrations, type Phase, planMigrate } from './plan.js';
 export { freePort } from './port.js';
 export { defaults, migrate, type RunOptions, rollback, type StatusRow, status } from './run.js';
+export {
+  checkSecurity,
+  type SecurityCheckName,
+  type SecurityFinding,
+  type SecurityPolicy,
+  securityCheckNames,
+  supabaseSecurityPolicy,
+} from './security.js';

@@ -8,11 +8,13 @@ import { UsageError } from './errors.js';
  * A migration's directives are `-- migrator: <directive>` lines among the comment lines it starts with:
  * - `no-transaction`: it runs statement by statement (CONCURRENTLY, batched COMMITs);
  * - `post-deploy`: it runs after the new app is rolled out (the contract step of an expand/contract change);
- *   `migrate --pre-deploy` leaves it pending.
+ *   `migrate --pre-deploy` leaves it pending, and every migration after it in the journal waits for it;
+ * - `security-baseline`: from this migration on, the database is held to the security policy: the migrator
+ *   checks it after every migration and rollback step, and at the end of every run (security.ts).
  */
 // A directive may be followed by a reason on the same line: "-- migrator: no-transaction (CONCURRENTLY)".
 const DIRECTIVE = /^\s*--\s*migrator:\s*([A-Za-z][\w-]*)/;
-const DIRECTIVES = ['no-transaction', 'post-deploy'] as const;
+const DIRECTIVES = ['no-transaction', 'post-deploy', 'security-baseline'] as const;
 export type Directive = (typeof DIRECTIVES)[number];
 
 /** Pre-deploy (expand) runs before the new app is rolled out; post-deploy (contract) once the old app is gone. */
@@ -30,6 +32,8 @@ export interface LocalMigration {
   statements: string[];
   transactional: boolean;
   phase: Phase;
+  /** Marked `-- migrator: security-baseline`: the security check applies once this one is applied. */
+  securityBaseline?: boolean;
 }
 
 export interface AppliedRow {
@@ -88,6 +92,7 @@ export function loadMigrations(migrationsFolder: string): LocalMigration[] {
       statements: splitStatements(file.sql),
       transactional: !directives.has('no-transaction'),
       phase: directives.has('post-deploy') ? 'post-deploy' : 'pre-deploy',
+      securityBaseline: directives.has('security-baseline'),
     };
   });
 }
@@ -145,4 +150,46 @@ export function resolveTarget(local: LocalMigration[], to: string | undefined): 
     throw new UsageError(`unknown migration "${to}" for --to`, `Use one of: ${local.map((m) => m.tag).join(', ')}.`);
   }
   return hit;
+}
+
+export interface MigratePlan {
+  /** What this run applies, in journal order. */
+  apply: LocalMigration[];
+  /** --pre-deploy: the pending post-deploy migrations it leaves for the plain migrate after the rollout. */
+  heldBack: LocalMigration[];
+  /** --pre-deploy: pending pre-deploy migrations that come after a held-back one, and so wait for it too. */
+  waiting: LocalMigration[];
+}
+
+/**
+ * What a migrate runs: every pending migration up to --to, in journal order. --pre-deploy stops at the
+ * first pending post-deploy migration: one written after a contract step may rely on it (0005 to 0007 did
+ * on 0004), so applying it first would leave a schema that no plain migrate ever builds. Every run thus
+ * applies a prefix of the pending migrations in journal order, and every deploy order the migrator allows
+ * ends with the same catalog.
+ */
+export function planMigrate(
+  states: MigrationState[],
+  target: LocalMigration | undefined,
+  preDeploy: boolean,
+): MigratePlan {
+  const wanted = states
+    .filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx))
+    .map((s) => s.migration);
+  const stop = preDeploy ? wanted.findIndex((m) => m.phase === 'post-deploy') : -1;
+  if (stop < 0) return { apply: wanted, heldBack: [], waiting: [] };
+  const rest = wanted.slice(stop);
+  return {
+    apply: wanted.slice(0, stop),
+    heldBack: rest.filter((m) => m.phase === 'post-deploy'),
+    waiting: rest.filter((m) => m.phase === 'pre-deploy'),
+  };
+}
+
+/**
+ * Whether the database is held to the security policy once `applied` (journal indexes) are applied: the
+ * security baseline migration is among them.
+ */
+export function atSecurityBaseline(local: LocalMigration[], applied: Set<number>): boolean {
+  return local.some((m) => m.securityBaseline && applied.has(m.idx));
 }

@@ -3,26 +3,37 @@ import path from 'node:path';
 import {
   migrationsFolder as defaultMigrationsFolder,
   rollbackFolder as defaultRollbackFolder,
+  securityPolicy as defaultSecurityPolicy,
 } from '@gym/db/migrations';
 import type pg from 'pg';
 import { type ApplySettings, applyInOneTransaction, applyMigration } from './apply.js';
 import { connect } from './connect.js';
-import { EditedMigrationError, InterruptedError, MigrationFailedError } from './errors.js';
+import {
+  EditedMigrationError,
+  InterruptedError,
+  MigrationFailedError,
+  StandbyError,
+  UnknownAppliedMigrationError,
+} from './errors.js';
 import { noticeToEvent, type Reporter, silentReporter } from './events.js';
 import { acquireLock } from './lock.js';
 import {
   type AppliedRow,
+  atSecurityBaseline,
   isTransactional,
   type LocalMigration,
   loadMigrations,
   MIGRATIONS_TABLE,
   type MigrationState,
   type Phase,
+  planMigrate,
   readApplied,
   reconcile,
   resolveTarget,
   splitStatements,
 } from './plan.js';
+import { checkSecurity, type SecurityFinding, type SecurityPolicy } from './security.js';
+import { SecurityGate } from './security-gate.js';
 import { assertLockHeldHere, assertOneBackend } from './session-check.js';
 import { describeTarget, parseDatabaseUrl } from './url.js';
 
@@ -45,6 +56,8 @@ export interface RunOptions {
   connectRetryForMs?: number;
   migrationsFolder?: string;
   rollbackFolder?: string;
+  /** What the security check holds the database to, once its security-baseline migration is applied. */
+  securityPolicy?: SecurityPolicy;
 }
 
 export const defaults = {
@@ -66,11 +79,13 @@ export interface StatusRow {
 interface Session {
   /** The --to migration, resolved (and validated) before connecting. */
   target: LocalMigration | undefined;
+  local: LocalMigration[];
   client: pg.Client;
   states: MigrationState[];
   unknown: AppliedRow[];
   reporter: Reporter;
   settings: ApplySettings;
+  gate: SecurityGate;
 }
 
 /**
@@ -102,8 +117,23 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
     if (currentTag && n.message) reporter(noticeToEvent(currentTag, n.message));
   });
   try {
-    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    const { rows } = await client.query<{ v: string; standby: boolean }>(
+      `SELECT current_setting('server_version') AS v, pg_is_in_recovery() AS standby`,
+    );
     reporter({ event: 'connected', target: describeTarget(url), serverVersion: rows[0]?.v ?? '?' });
+    // Managed services often set these on the role or the database. They are meant for the app's queries:
+    // a migration's archive copy or index build runs long on purpose, and one cut short would be retried
+    // from its start on every run. Cleared for this session only (transaction_timeout is PostgreSQL 17's).
+    await client.query(
+      `SELECT set_config(name, '0', false) FROM pg_settings
+        WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout', 'idle_session_timeout', 'transaction_timeout')`,
+    );
+    if (locked && rows[0]?.standby) {
+      throw new StandbyError(
+        `${describeTarget(url)} is a read-only standby (pg_is_in_recovery() is true), where nothing can be migrated and the migration lock protects nothing`,
+        'Point DATABASE_URL at the primary (on a managed service, its read-write endpoint); nothing was changed.',
+      );
+    }
     if (locked) {
       await assertOneBackend(client, () => connect({ ...connectOptions, reporter: silentReporter, retryForMs: 0 }));
       release = await acquireLock(client, {
@@ -114,6 +144,7 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
       await assertLockHeldHere(client);
     }
     const { states, unknown } = reconcile(local, await readApplied(client));
+    if (locked) refuseUnknown(unknown);
     const settings: ApplySettings = {
       lockTimeoutMs: opts.lockTimeoutMs ?? defaults.lockTimeoutMs,
       lockRetries: opts.lockRetries ?? defaults.lockRetries,
@@ -123,7 +154,8 @@ async function withSession<T>(opts: RunOptions, locked: boolean, body: (s: Sessi
       },
       signal: opts.signal,
     };
-    return await body({ client, target, states, unknown, reporter, settings });
+    const gate = new SecurityGate(opts.securityPolicy ?? defaultSecurityPolicy, reporter);
+    return await body({ client, target, local, states, unknown, reporter, settings, gate });
   } finally {
     currentTag = '';
     if (release) await release();
@@ -139,6 +171,20 @@ function refuseEdited(states: MigrationState[]): void {
     `${edited.map((t) => `${t}.sql`).join(', ')} changed after ${edited.length === 1 ? 'it was' : 'they were'} applied (its sha256 no longer matches drizzle.__drizzle_migrations)`,
     'Restore the file from version control (git checkout -- packages/db/migrations) and put the change in a new migration (pnpm db:generate); nothing was changed.',
   );
+}
+
+function refuseUnknown(unknown: AppliedRow[]): void {
+  if (unknown.length === 0) return;
+  const rows = unknown.map((u) => `created_at ${u.createdAt ?? 'null'}, hash ${u.hash.slice(0, 12)}…`).join('; ');
+  throw new UnknownAppliedMigrationError(
+    `drizzle.__drizzle_migrations records ${unknown.length === 1 ? 'a migration' : `${unknown.length} migrations`} that the journal does not have (${rows}): one was regenerated, renamed or removed after it was applied, so the files no longer describe this database`,
+    'Restore the migration and its journal entry as they were when applied (git log -- packages/db/migrations) and put any change in a new migration; nothing was changed.',
+  );
+}
+
+/** The journal indexes of the migrations applied in `states`. */
+function appliedSet(states: MigrationState[]): Set<number> {
+  return new Set(states.filter((s) => s.state !== 'pending').map((s) => s.migration.idx));
 }
 
 async function ensureMigrationsTable(client: pg.Client): Promise<void> {
@@ -159,23 +205,14 @@ function checkStop(signal: AbortSignal | undefined, done: string[], remaining: s
   );
 }
 
-export async function migrate(opts: RunOptions): Promise<{ applied: string[]; heldBack: string[] }> {
+export async function migrate(opts: RunOptions): Promise<{ applied: string[]; heldBack: string[]; waiting: string[] }> {
   const started = Date.now();
-  return withSession(opts, true, async ({ client, target, states, unknown, reporter, settings }) => {
+  return withSession(opts, true, async ({ client, target, local, states, reporter, settings, gate }) => {
     refuseEdited(states);
-    for (const row of unknown) reporter({ event: 'unknown_applied', hash: row.hash, createdAt: row.createdAt });
-    const wanted = states
-      .filter((s) => s.state === 'pending' && (!target || s.migration.idx <= target.idx))
-      .map((s) => s.migration);
-    // --pre-deploy never runs a post-deploy migration: the old app may still be serving, and the contract step
-    // would break it. A pre-deploy migration that sorts after a held-back one still runs (the new app needs
-    // it), with a warning, since its author may have assumed the contract step before it had run.
-    const pending = opts.preDeploy ? wanted.filter((m) => m.phase === 'pre-deploy') : wanted;
-    const heldBack = opts.preDeploy ? wanted.filter((m) => m.phase === 'post-deploy') : [];
-    for (const m of pending) {
-      const before = heldBack.find((h) => h.idx < m.idx);
-      if (before) reporter({ event: 'phase_out_of_order', tag: m.tag, postDeploy: before.tag });
-    }
+    const plan = planMigrate(states, target, !!opts.preDeploy);
+    const pending = plan.apply;
+    const heldBackTags = plan.heldBack.map((m) => m.tag);
+    const waitingTags = plan.waiting.map((m) => m.tag);
     const applied = states.filter((s) => s.state !== 'pending');
     const newest = applied.reduce<LocalMigration | undefined>(
       (a, s) => (!a || s.migration.when > a.when ? s.migration : a),
@@ -184,67 +221,59 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[]; he
     for (const m of pending) {
       if (newest && m.when < newest.when) reporter({ event: 'out_of_order', tag: m.tag, newestApplied: newest.tag });
     }
-    const step = opts.preDeploy ? 'pre-deploy' : 'all';
     reporter({
       event: 'plan',
       command: 'migrate',
-      step,
+      step: opts.preDeploy ? 'pre-deploy' : 'all',
       tags: pending.map((m) => m.tag),
       migrations: pending.map((m) => ({ tag: m.tag, phase: m.phase })),
-      heldBack: heldBack.map((m) => m.tag),
+      heldBack: heldBackTags,
+      waiting: waitingTags,
       dryRun: !!opts.dryRun,
     });
-    const heldBackTags = heldBack.map((m) => m.tag);
-    if (opts.dryRun) return { applied: [], heldBack: heldBackTags };
-    if (pending.length === 0) {
-      reporter({ event: 'nothing_to_do', command: 'migrate', heldBack: heldBackTags });
-      reporter({
-        event: 'done',
-        command: 'migrate',
-        applied: [],
-        heldBack: heldBackTags,
-        durationMs: Date.now() - started,
-      });
-      return { applied: [], heldBack: heldBackTags };
-    }
-    checkStop(
-      opts.signal,
-      [],
-      pending.map((p) => p.tag),
-    );
-    await ensureMigrationsTable(client);
+    const result = { heldBack: heldBackTags, waiting: waitingTags };
+    if (opts.dryRun) return { applied: [], ...result };
     const done: string[] = [];
-    for (const [i, m] of pending.entries()) {
+    const appliedIdx = appliedSet(states);
+    await gate.begin(client, atSecurityBaseline(local, appliedIdx));
+    if (pending.length === 0) {
+      reporter({ event: 'nothing_to_do', command: 'migrate', heldBack: heldBackTags, waiting: waitingTags });
+    } else {
       checkStop(
         opts.signal,
-        done,
-        pending.slice(i).map((p) => p.tag),
+        [],
+        pending.map((p) => p.tag),
       );
-      await applyMigration(
-        client,
-        {
-          tag: m.tag,
-          direction: 'up',
-          phase: m.phase,
-          statements: m.statements,
-          transactional: m.transactional,
-          record: (c) =>
-            c
-              .query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.when])
-              .then(() => {}),
-        },
-        settings,
-      );
-      done.push(m.tag);
+      await ensureMigrationsTable(client);
+      for (const [i, m] of pending.entries()) {
+        checkStop(
+          opts.signal,
+          done,
+          pending.slice(i).map((p) => p.tag),
+        );
+        appliedIdx.add(m.idx);
+        await applyMigration(
+          client,
+          {
+            tag: m.tag,
+            direction: 'up',
+            phase: m.phase,
+            statements: m.statements,
+            transactional: m.transactional,
+            record: (c) =>
+              c
+                .query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.when])
+                .then(() => {}),
+            verify: gate.step(m.tag, 'up', m.transactional, atSecurityBaseline(local, appliedIdx)),
+          },
+          settings,
+        );
+        done.push(m.tag);
+      }
     }
-    reporter({
-      event: 'done',
-      command: 'migrate',
-      applied: done,
-      heldBack: heldBackTags,
-      durationMs: Date.now() - started,
-    });
-    return { applied: done, heldBack: heldBackTags };
+    await gate.end(client, atSecurityBaseline(local, appliedIdx));
+    reporter({ event: 'done', command: 'migrate', applied: done, ...result, durationMs: Date.now() - started });
+    return { applied: done, ...result };
   });
 }
 
@@ -268,27 +297,39 @@ function loadRollback(folder: string, tag: string): { statements: string[]; tran
 export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[] }> {
   const started = Date.now();
   const folder = opts.rollbackFolder ?? defaultRollbackFolder;
-  return withSession(opts, true, async ({ client, target, states, reporter, settings }) => {
+  return withSession(opts, true, async ({ client, target, local, states, reporter, settings, gate }) => {
     refuseEdited(states);
     const applied = states.filter((s): s is Extract<MigrationState, { row: AppliedRow }> => s.state !== 'pending');
     const chosen = (target ? applied.filter((s) => s.migration.idx > target.idx) : applied.slice(-1)).reverse();
     const plans = chosen.map((s) => ({ state: s, ...loadRollback(folder, s.migration.tag) }));
     reporter({ event: 'plan', command: 'rollback', tags: chosen.map((s) => s.migration.tag), dryRun: !!opts.dryRun });
     if (opts.dryRun) return { rolledBack: [] };
+    const remaining = appliedSet(states);
+    await gate.begin(client, atSecurityBaseline(local, remaining));
     if (plans.length === 0) {
       reporter({ event: 'nothing_to_do', command: 'rollback' });
+      await gate.end(client, atSecurityBaseline(local, remaining));
       reporter({ event: 'done', command: 'rollback', applied: [], durationMs: Date.now() - started });
       return { rolledBack: [] };
     }
-    const runs = plans.map((p) => ({
-      tag: p.state.migration.tag,
-      direction: 'down' as const,
-      phase: p.state.migration.phase,
-      statements: p.statements,
-      transactional: p.transactional,
-      record: (c: pg.Client) =>
-        c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
-    }));
+    const runs = plans.map((p) => {
+      remaining.delete(p.state.migration.idx);
+      return {
+        tag: p.state.migration.tag,
+        direction: 'down' as const,
+        phase: p.state.migration.phase,
+        statements: p.statements,
+        transactional: p.transactional,
+        record: (c: pg.Client) =>
+          c.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [p.state.row.id]).then(() => {}),
+        verify: gate.step(
+          p.state.migration.tag,
+          'down',
+          p.transactional,
+          atSecurityBaseline(local, new Set(remaining)),
+        ),
+      };
+    });
     const done: string[] = [];
     if (runs.length > 1 && runs.every((r) => r.transactional)) {
       // All or nothing: a rollback refused halfway must not leave the later migrations rolled back.
@@ -311,6 +352,7 @@ export async function rollback(opts: RunOptions): Promise<{ rolledBack: string[]
       }
     }
     await dropEmptyBookkeeping(client);
+    await gate.end(client, atSecurityBaseline(local, remaining));
     reporter({ event: 'done', command: 'rollback', applied: done, durationMs: Date.now() - started });
     return { rolledBack: done };
   });
@@ -337,9 +379,14 @@ END
 $$`);
 }
 
-/** Every migration in the journal with its state; edited ones are marked, not refused. Takes no lock. */
-export async function status(opts: RunOptions): Promise<{ rows: StatusRow[]; unknown: AppliedRow[] }> {
-  return withSession(opts, false, async ({ states, unknown }) => ({
+/**
+ * Every migration in the journal with its state; edited ones are marked, not refused. Takes no lock. Once
+ * the security baseline is applied, also what the security check finds (null before it).
+ */
+export async function status(
+  opts: RunOptions,
+): Promise<{ rows: StatusRow[]; unknown: AppliedRow[]; security: SecurityFinding[] | null }> {
+  return withSession(opts, false, async ({ client, local, states, unknown }) => ({
     rows: states.map((s) => ({
       tag: s.migration.tag,
       phase: s.migration.phase,
@@ -347,5 +394,8 @@ export async function status(opts: RunOptions): Promise<{ rows: StatusRow[]; unk
       appliedAt: s.state === 'pending' ? null : s.row.appliedAt,
     })),
     unknown,
+    security: atSecurityBaseline(local, appliedSet(states))
+      ? await checkSecurity(client, opts.securityPolicy ?? defaultSecurityPolicy)
+      : null,
   }));
 }

@@ -36,9 +36,15 @@ export async function assertOneBackend(client: pg.Client, openSecond: () => Prom
     second = await openSecond();
     await second.query('BEGIN');
     await second.query('SELECT pg_backend_pid()');
-  } catch {
-    // No second connection (max_connections reached, a per-role limit): the checks below still catch a
-    // pooler whose next transaction happens to go elsewhere.
+  } catch (err) {
+    // Without the second connection, the checks below could pass behind a transaction-mode pooler (one client
+    // alone usually gets its server connection back), so the probe proves nothing: refuse rather than guess.
+    await second?.end().catch(() => {});
+    const reason = String((err as Error)?.message ?? err).split('\n')[0];
+    throw new PoolerError(
+      `cannot prove that this URL keeps one backend for the whole run: the second connection the check needs failed (${reason})`,
+      "The migrator needs one connection more than it keeps (raise the role's CONNECTION LIMIT or max_connections by one, or free one), and a direct or session-mode URL; nothing was changed.",
+    );
   }
   try {
     const next = await client.query<{ pid: number; v: string | null }>(

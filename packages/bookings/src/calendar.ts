@@ -1,20 +1,27 @@
 import type { DatabaseOrTransaction, Machine, Member, SessionStatus, Trainer } from '@gym/db';
-import { trainingSessions } from '@gym/db';
+import { calendarRangeSchema, trainingSessions } from '@gym/db';
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import { parseInput } from './errors.js';
 
 export interface CalendarRange {
-  /** Sessions that start at or after this instant... */
-  from: Date;
+  /** Sessions that start at or after this instant (a Date, or an ISO-8601 string with a zone)... */
+  from: Date | string;
   /** ...and before this one. */
-  to: Date;
+  to: Date | string;
   machineId?: string;
 }
 
-/** A person on the calendar, as the app's screens read them. */
+/** A member on the calendar, as the app's screens read them. */
 export interface CalendarPerson {
   id: string;
   name: string;
   email: string;
+}
+
+/** A trainer on the calendar: their name (their email and phone are for admins and themselves, 0009). */
+export interface CalendarTrainer {
+  id: string;
+  name: string;
 }
 
 export interface CalendarEntry {
@@ -28,16 +35,21 @@ export interface CalendarEntry {
   updatedAt: Date | null;
   machine: Pick<Machine, 'id' | 'machineNumber' | 'name' | 'isAvailable'>;
   /** null: no trainer assigned yet. */
-  trainer: CalendarPerson | null;
+  trainer: CalendarTrainer | null;
   /** The members with a confirmed booking (at most one). */
   participants: CalendarPerson[];
 }
 
 const person = { columns: { id: true, firstName: true, lastName: true, email: true } } as const;
-const toPerson = (p: Pick<Member | Trainer, 'id' | 'firstName' | 'lastName' | 'email'>): CalendarPerson => ({
+const toPerson = (p: Pick<Member, 'id' | 'firstName' | 'lastName' | 'email'>): CalendarPerson => ({
   id: p.id,
   name: `${p.firstName} ${p.lastName}`,
   email: p.email,
+});
+const trainerColumns = { columns: { id: true, firstName: true, lastName: true } } as const;
+const toTrainer = (t: Pick<Trainer, 'id' | 'firstName' | 'lastName'>): CalendarTrainer => ({
+  id: t.id,
+  name: `${t.firstName} ${t.lastName}`,
 });
 
 /**
@@ -45,7 +57,7 @@ const toPerson = (p: Pick<Member | Trainer, 'id' | 'firstName' | 'lastName' | 'e
  * idx_training_sessions_machine_id (machine_id, scheduled_start) for one machine, or of
  * idx_training_sessions_scheduled_start for all, already in the order asked for.
  */
-export function calendarQuery(db: DatabaseOrTransaction, range: CalendarRange) {
+export function calendarQuery(db: DatabaseOrTransaction, range: { from: Date; to: Date; machineId?: string }) {
   return db.query.trainingSessions.findMany({
     columns: { machineId: false, trainerId: false, currentParticipants: false },
     where: and(
@@ -56,7 +68,7 @@ export function calendarQuery(db: DatabaseOrTransaction, range: CalendarRange) {
     orderBy: asc(trainingSessions.scheduledStart),
     with: {
       machine: { columns: { id: true, machineNumber: true, name: true, isAvailable: true } },
-      trainer: person,
+      trainer: trainerColumns,
       bookings: {
         columns: {},
         where: (b, { eq }) => eq(b.bookingStatus, 'confirmed'),
@@ -69,12 +81,13 @@ export function calendarQuery(db: DatabaseOrTransaction, range: CalendarRange) {
 /**
  * The sessions that start in [from, to), optionally on one machine, ordered by start, with their machine,
  * trainer and confirmed participants. Cancelled and completed sessions are included (with their status).
+ * Throws BookingError invalid_input for a range that is not one (`to` not after `from`, a bad date or id).
  */
 export async function listCalendar(db: DatabaseOrTransaction, range: CalendarRange): Promise<CalendarEntry[]> {
-  const rows = await calendarQuery(db, range);
+  const rows = await calendarQuery(db, parseInput(calendarRangeSchema, range, 'calendar range'));
   return rows.map(({ bookings, trainer, ...session }) => ({
     ...session,
-    trainer: trainer && toPerson(trainer),
+    trainer: trainer && toTrainer(trainer),
     participants: bookings.map((b) => toPerson(b.member)),
   }));
 }

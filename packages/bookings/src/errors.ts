@@ -1,15 +1,23 @@
-import { sessionNoOverlapConstraint, trainingSessionMembers, trainingSessions } from '@gym/db';
+import { bookingRuleConstraints, sessionNoOverlapConstraint, trainingSessionMembers, trainingSessions } from '@gym/db';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 
 export const bookingErrorCodes = [
+  'invalid_input',
   'machine_not_found',
   'machine_unavailable',
   'slot_taken',
   'invalid_time_range',
   'session_full',
   'member_not_found',
+  'member_inactive',
   'trainer_not_found',
+  'trainer_not_allowed',
   'session_not_found',
+  'start_in_past',
+  'too_far_ahead',
+  'slot_too_long',
+  'booking_limit_reached',
+  'not_allowed',
 ] as const;
 export type BookingErrorCode = (typeof bookingErrorCodes)[number];
 
@@ -60,6 +68,12 @@ function checkName(table: typeof trainingSessions, name: string): string {
   return check.name;
 }
 
+function indexName(table: typeof trainingSessionMembers, name: string): string {
+  const index = getTableConfig(table).indexes.find((i) => i.config.name === name);
+  if (!index) throw new Error(`no index ${name} on ${getTableConfig(table).name}`);
+  return name;
+}
+
 interface Rule {
   sqlstate: string;
   /**
@@ -97,6 +111,26 @@ const rules: Rule[] = [
   // A bad timestamp (an Invalid Date reaches the server as the text "Invalid Date").
   { sqlstate: '22007', constraint: null, code: 'invalid_time_range' },
   { sqlstate: '22008', constraint: null, code: 'invalid_time_range' },
+  // 0009/0010: the studio's booking rules (the booking function, for members), the finite-times CHECK, the
+  // unique index of one confirmed booking per session (whatever wrote the second one), and a request the
+  // policies or the booking function refuse to this caller.
+  {
+    sqlstate: '23514',
+    constraint: checkName(trainingSessions, 'training_sessions_finite_times_check'),
+    code: 'invalid_time_range',
+  },
+  {
+    sqlstate: '23505',
+    constraint: indexName(trainingSessionMembers, 'training_session_members_one_confirmed_idx'),
+    code: 'session_full',
+  },
+  { sqlstate: '55000', constraint: bookingRuleConstraints.memberActive, code: 'member_inactive' },
+  { sqlstate: '23514', constraint: bookingRuleConstraints.startNotInPast, code: 'start_in_past' },
+  { sqlstate: '23514', constraint: bookingRuleConstraints.maxDaysAhead, code: 'too_far_ahead' },
+  { sqlstate: '23514', constraint: bookingRuleConstraints.maxSlotMinutes, code: 'slot_too_long' },
+  { sqlstate: '23514', constraint: bookingRuleConstraints.maxActiveBookings, code: 'booking_limit_reached' },
+  { sqlstate: '42501', constraint: bookingRuleConstraints.trainerAssignment, code: 'trainer_not_allowed' },
+  { sqlstate: '42501', constraint: null, code: 'not_allowed' },
 ];
 
 /**
@@ -110,6 +144,31 @@ export function toBookingError(err: unknown): BookingError | undefined {
   const constraint = pgError.constraint ?? null;
   const rule = rules.find((r) => r.sqlstate === pgError.code && r.constraint === constraint);
   return rule && new BookingError(rule.code, pgError.message, { cause: err });
+}
+
+const timeFields = new Set(['scheduledStart', 'scheduledEnd', 'from', 'to']);
+
+/** What parseInput needs of a zod schema (the ones @gym/db exports). */
+interface InputSchema<T> {
+  safeParse(
+    input: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+/**
+ * `input` as `schema` parses it (ISO strings to Dates, say), or a BookingError invalid_input naming what is
+ * wrong: a JSON caller gets the package's own validation, never a TypeError from deeper down.
+ */
+export function parseInput<T>(schema: InputSchema<T>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const described = issues.map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`).join('; ');
+  // A time that is no time, or an end not after its start, is what the database calls an invalid range too.
+  const code = issues.every((i) => timeFields.has(String(i.path[0]))) ? 'invalid_time_range' : 'invalid_input';
+  throw new BookingError(code, `invalid ${what}: ${described}`, { cause: parsed.error });
 }
 
 /** Runs `fn`, turning a known refusal into a BookingError and rethrowing anything else unchanged. */

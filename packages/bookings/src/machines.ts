@@ -1,7 +1,7 @@
 import type { DatabaseOrTransaction, Machine } from '@gym/db';
-import { machines } from '@gym/db';
+import { machineAvailabilitySchema, machines } from '@gym/db';
 import { asc, eq } from 'drizzle-orm';
-import { BookingError, mappingErrors } from './errors.js';
+import { BookingError, mappingErrors, parseInput } from './errors.js';
 
 /** The studio's machines, by number. */
 export function listMachines(db: DatabaseOrTransaction): Promise<Machine[]> {
@@ -10,13 +10,14 @@ export function listMachines(db: DatabaseOrTransaction): Promise<Machine[]> {
 
 /**
  * Opens a machine for booking or closes it. Closing it refuses new bookings (machine_unavailable) and
- * leaves its booked sessions as they are. Throws machine_not_found.
+ * leaves its booked sessions as they are. Throws invalid_input, machine_not_found.
  */
-export function setMachineAvailability(
+export async function setMachineAvailability(
   db: DatabaseOrTransaction,
   machineId: string,
   isAvailable: boolean,
 ): Promise<Machine> {
+  parseInput(machineAvailabilitySchema, { machineId, isAvailable }, 'machine availability');
   return mappingErrors(async () => {
     const [machine] = await db.update(machines).set({ isAvailable }).where(eq(machines.id, machineId)).returning();
     if (!machine) throw new BookingError('machine_not_found', `machine ${machineId} does not exist`);

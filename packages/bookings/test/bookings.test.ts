@@ -82,12 +82,12 @@ describe('bookSession', () => {
     expect(await sessionCount()).toBe(before);
   });
 
-  it('member_not_found for an unknown member (the booking FK), and for none at all; nothing is created', async () => {
+  it('member_not_found for an unknown member (the booking FK); invalid_input for none at all; nothing is created', async () => {
     const before = await sessionCount();
     await refusal(bookSession(t.db, { machineId: machine[1], memberId: unknownId, ...slot(5) }), 'member_not_found');
     await refusal(
       bookSession(t.db, { machineId: machine[1], memberId: null as unknown as string, ...slot(5) }),
-      'member_not_found',
+      'invalid_input',
     );
     expect(await sessionCount()).toBe(before);
   });

@@ -218,7 +218,8 @@ describe('the exit codes are the documented ones', () => {
   });
   it('--help lists each of them', () => {
     expect(help).toContain('exit codes: 0 ok, 1 migration failed, 2 usage or config error, 3 lock wait timed out');
-    expect(help).toContain('4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 130 interrupted');
+    expect(help).toContain('4 edited migration, 5 cannot connect, 6 transaction-mode pooler, 7 security check failed');
+    expect(help).toContain('8 applied migration not in the journal, 9 read-only standby, 130 interrupted');
     expect(ExitCode).toEqual({
       ok: 0,
       migrationFailed: 1,
@@ -227,6 +228,9 @@ describe('the exit codes are the documented ones', () => {
       editedMigration: 4,
       connection: 5,
       transactionPooler: 6,
+      securityCheck: 7,
+      unknownMigration: 8,
+      standby: 9,
       interrupted: 130,
     });
   });

@@ -21,7 +21,8 @@ function withLateMigration() {
   copy.addMigration({
     tag: LATE,
     when: journalWhen('0001_machines') + 1000,
-    sql: "CREATE TABLE late_feature (id integer PRIMARY KEY, label text NOT NULL);\n--> statement-breakpoint\nINSERT INTO late_feature VALUES (1, 'merged late');\n",
+    // Row-level security on, as every table in public must have (the migrator's security check).
+    sql: "CREATE TABLE late_feature (id integer PRIMARY KEY, label text NOT NULL);\n--> statement-breakpoint\nALTER TABLE late_feature ENABLE ROW LEVEL SECURITY;\n--> statement-breakpoint\nINSERT INTO late_feature VALUES (1, 'merged late');\n",
     rollbackSql: 'DROP TABLE late_feature;\n',
   });
   return copy;

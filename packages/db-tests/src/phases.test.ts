@@ -92,7 +92,7 @@ describe('migrate --pre-deploy', () => {
     expect(await dataSnapshot(db)).toEqual(data);
   });
 
-  it('never runs a post-deploy migration that sorts before a pending pre-deploy one: applies the pre-deploy one and warns', async () => {
+  it('a pre-deploy migration after a pending post-deploy one waits for it: --pre-deploy stops there and says why; migrate applies both in journal order', async () => {
     const db = await database('empty');
     await migrateTo(db.url, '0003_session_functions');
     const copy = us002History();
@@ -106,25 +106,26 @@ describe('migrate --pre-deploy', () => {
     });
     const human = await cli(['migrate', '--pre-deploy', '--migrations', copy.dir], db.url);
     expect(human.stdout).toContain(
-      `warning: ${LATER} (pre-deploy) is applied before ${POST} (post-deploy), which sorts before it and is still pending`,
+      `waiting: ${LATER} comes after ${POST} (post-deploy) in the journal and may rely on it, so it runs in the plain pnpm db:migrate after the rollout`,
     );
-    expect(human.stdout).toMatch(new RegExp(`^applied\\s+${LATER} \\(`, 'm'));
-    expect(human.stdout).not.toMatch(new RegExp(`^applied\\s+${POST}`, 'm'));
+    expect(human.stdout).toContain('nothing to migrate before the rollout: the pending pre-deploy migrations wait');
+    expect(human.stdout).not.toMatch(/^applied/m);
     const { rows } = await status({ url: db.url, migrationsFolder: copy.dir });
     expect(rows.map((r) => [r.tag, r.state, r.phase])).toEqual([
       ...PRE.map((t) => [t, 'applied', 'pre-deploy']),
       [POST, 'pending', 'post-deploy'],
-      [LATER, 'applied', 'pre-deploy'],
+      [LATER, 'pending', 'pre-deploy'],
     ]);
-    // The same run in --json, on a second database: the warning is an event.
-    const db2 = await database('empty');
-    await migrateTo(db2.url, '0003_session_functions');
+    // The same run in --json: the plan names what waits.
     const events = parseJsonLines(
-      (await cli(['migrate', '--pre-deploy', '--json', '--migrations', copy.dir], db2.url)).stdout,
+      (await cli(['migrate', '--pre-deploy', '--json', '--migrations', copy.dir], db.url)).stdout,
     );
-    expect(eventsOf(events, 'phase_out_of_order')).toEqual([expect.objectContaining({ tag: LATER, postDeploy: POST })]);
-    expect(eventsOf(events, 'migration_done').map((e) => e.tag)).toEqual([LATER]);
-    expect((await migrate({ url: db.url, migrationsFolder: copy.dir })).applied).toEqual([POST]);
+    expect(eventsOf(events, 'plan')).toEqual([
+      expect.objectContaining({ tags: [], heldBack: [POST], waiting: [LATER] }),
+    ]);
+    expect(eventsOf(events, 'migration_done')).toEqual([]);
+    const all = parseJsonLines((await cli(['migrate', '--json', '--migrations', copy.dir], db.url)).stdout);
+    expect(eventsOf(all, 'migration_done').map((e) => e.tag)).toEqual([POST, LATER]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { bookingRules } from './schema/booking-rules.js';
 import type { machines } from './schema/machines.js';
 import type { members } from './schema/members.js';
 import type { trainers } from './schema/trainers.js';
@@ -18,6 +19,8 @@ export type NewTrainingSession = typeof trainingSessions.$inferInsert;
 export type TrainingSessionMember = typeof trainingSessionMembers.$inferSelect;
 export type NewTrainingSessionMember = typeof trainingSessionMembers.$inferInsert;
 export type CalendarSession = typeof trainingSessionsCalendar.$inferSelect;
+/** The studio's booking limits (one row, booking_rules), which an admin may change. */
+export type BookingRules = typeof bookingRules.$inferSelect;
 
 /** Arguments of create_training_session_with_members (0003): one member, an optional trainer (US-004). */
 export interface CreateSessionData {

@@ -83,3 +83,10 @@ export const calendarRangeSchema = sessionFiltersBaseSchema
   .pick({ machineId: true })
   .extend({ from: dateTimeInput, to: dateTimeInput })
   .refine((r) => r.to > r.from, toAfterFrom);
+
+/** A row's id as an API receives it (a path segment, a JSON field): a uuid. */
+export const idSchema = z.uuid();
+/** Giving a session a trainer, or taking it away (null). */
+export const trainerAssignmentSchema = z.object({ sessionId: z.uuid(), trainerId: z.uuid().nullable() });
+/** Opening a machine for booking, or closing it. */
+export const machineAvailabilitySchema = z.object({ machineId: z.uuid(), isAvailable: z.boolean() });

@@ -1,5 +1,18 @@
 -- Rollback of 0000_baseline: removes the whole pre-rework schema. Every row in it goes too, by design:
--- rolling back the baseline means "empty database".
+-- rolling back the baseline means "empty database". So does the machine of each session that 0001's
+-- rollback kept, and the migrations' schema once it holds nothing else.
+DROP TABLE IF EXISTS gym_migrations.training_sessions_machine_numbers;
+--> statement-breakpoint
+DO $$
+BEGIN
+  IF to_regnamespace('gym_migrations') IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace('gym_migrations'))
+     AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = to_regnamespace('gym_migrations')) THEN
+    DROP SCHEMA gym_migrations;
+  END IF;
+END
+$$;
+--> statement-breakpoint
 DROP VIEW IF EXISTS member_session_history;
 --> statement-breakpoint
 DROP VIEW IF EXISTS trainer_session_history;

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { pgPolicy } from 'drizzle-orm/pg-core';
+import { authenticatedRole } from 'drizzle-orm/supabase';
 
 /**
  * Who signs in, and how the policies know them (issue 10). The model is kept small:
@@ -10,10 +12,23 @@ import { sql } from 'drizzle-orm';
  * SECURITY DEFINER so that a policy on one table can look at another without that table's policies
  * applying again (which would recurse), and wrapped in a sub-select so that PostgreSQL evaluates them once
  * per statement, not once per row.
+ * A JWT alone makes nobody a studio user: Supabase signs one for any self-registered or anonymous sign-in,
+ * so the studio's data is read by members, trainers and admins (isStudioUser), never by "signed in".
+ * Each table has one permissive policy per action for `authenticated` (Supabase's linter: several would
+ * each be evaluated for every row).
  */
-export const signedIn = sql`(select auth.uid()) is not null`;
 export const isAdmin = sql`(select gym_private.is_admin())`;
+export const isStudioUser = sql`(select gym_private.is_studio_user())`;
 export const currentMemberId = sql`(select gym_private.current_member_id())`;
 export const currentTrainerId = sql`(select gym_private.current_trainer_id())`;
 
 export { anonRole, authenticatedRole, serviceRole } from 'drizzle-orm/supabase';
+
+/** Admins insert, update and delete the table's rows: one policy per action. */
+export function adminWritePolicies(table: string) {
+  return [
+    pgPolicy(`${table}_admin_insert`, { for: 'insert', to: authenticatedRole, withCheck: isAdmin }),
+    pgPolicy(`${table}_admin_update`, { for: 'update', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+    pgPolicy(`${table}_admin_delete`, { for: 'delete', to: authenticatedRole, using: isAdmin }),
+  ];
+}

@@ -1,4 +1,5 @@
 export * from './auth.js';
+export * from './booking-rules.js';
 export * from './columns.js';
 export * from './machines.js';
 export * from './members.js';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 
 import { boolean, check, integer, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { authenticatedRole, isAdmin, signedIn } from './auth.js';
+import { adminWritePolicies, authenticatedRole, isStudioUser } from './auth.js';
 import { timestamps } from './columns.js';
 
 /** The studio has exactly three machines; 0001_machines seeds them. */
@@ -19,8 +19,8 @@ export const machines = pgTable(
   },
   (t) => [
     check('machines_machine_number_check', sql`${t.machineNumber} IN (1, 2, 3)`),
-    // Every signed-in user reads the machines (US-001); only admins change them.
-    pgPolicy('machines_read_signed_in', { for: 'select', to: authenticatedRole, using: signedIn }),
-    pgPolicy('machines_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+    // Members, trainers and admins read the machines (US-001); only admins change them.
+    pgPolicy('machines_read', { for: 'select', to: authenticatedRole, using: isStudioUser }),
+    ...adminWritePolicies('machines'),
   ],
 );

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { authenticatedRole, isAdmin } from './auth.js';
+import { adminWritePolicies, authenticatedRole, isAdmin } from './auth.js';
 import { personStatuses, timestamps } from './columns.js';
 
 export const members = pgTable(
@@ -19,12 +19,12 @@ export const members = pgTable(
   },
   (t) => [
     check('members_status_check', sql`${t.status} IN ('active', 'inactive')`),
-    // A member sees their own profile; a trainer sees the members booked on their sessions.
-    pgPolicy('members_read_self_or_trainer', {
+    // A member sees their own profile; a trainer sees the members booked on their sessions; an admin all.
+    pgPolicy('members_read', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`${t.authUserId} = (select auth.uid()) or ${t.id} in (select gym_private.trainer_member_ids())`,
+      using: sql`${t.authUserId} = (select auth.uid()) or ${t.id} in (select gym_private.trainer_member_ids()) or ${isAdmin}`,
     }),
-    pgPolicy('members_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+    ...adminWritePolicies('members'),
   ],
 );

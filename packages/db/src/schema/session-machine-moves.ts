@@ -25,6 +25,9 @@ export const sessionMachineMoves = pgTable(
   },
   (t) => [
     index('session_machine_moves_session_id_idx').on(t.sessionId),
+    // 0010: every foreign key has an index (Supabase's linter, unindexed_foreign_keys).
+    index('session_machine_moves_from_machine_id_idx').on(t.fromMachineId),
+    index('session_machine_moves_to_machine_id_idx').on(t.toMachineId),
     // Only admins read it; nobody writes it through the API (the migration does, as the owner).
     pgPolicy('session_machine_moves_admin_read', { for: 'select', to: authenticatedRole, using: isAdmin }),
   ],

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 
 import { check, pgPolicy, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { authenticatedRole, isAdmin, signedIn } from './auth.js';
+import { adminWritePolicies, authenticatedRole, isStudioUser } from './auth.js';
 import { personStatuses, timestamps } from './columns.js';
 
 export const trainers = pgTable(
@@ -19,8 +19,9 @@ export const trainers = pgTable(
   },
   (t) => [
     check('trainers_status_check', sql`${t.status} IN ('active', 'inactive')`),
-    // Trainers are named on every session a member sees, so every signed-in user reads them.
-    pgPolicy('trainers_read_signed_in', { for: 'select', to: authenticatedRole, using: signedIn }),
-    pgPolicy('trainers_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+    // Trainers are named on the sessions members see, so members, trainers and admins read them; email and
+    // phone only admins and the trainer (column privileges, 0009: gym_private.trainer_contact()).
+    pgPolicy('trainers_read', { for: 'select', to: authenticatedRole, using: isStudioUser }),
+    ...adminWritePolicies('trainers'),
   ],
 );

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 
-import { check, index, pgPolicy, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { authenticatedRole, currentMemberId, isAdmin } from './auth.js';
+import { check, index, pgPolicy, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { adminWritePolicies, authenticatedRole, currentMemberId, isAdmin } from './auth.js';
 import { members } from './members.js';
 import { trainingSessions } from './training-sessions.js';
 
@@ -23,22 +23,22 @@ export const trainingSessionMembers = pgTable(
   (t) => [
     unique('training_session_members_session_id_member_id_key').on(t.sessionId, t.memberId),
     index('training_session_members_member_id_idx').on(t.memberId),
+    // 0010: one confirmed booking per session (US-002), however it is written (a booking moved to another
+    // session included), at every isolation level.
+    uniqueIndex('training_session_members_one_confirmed_idx')
+      .on(t.sessionId)
+      .where(sql`${t.bookingStatus} = 'confirmed'`),
     check(
       'training_session_members_booking_status_check',
       sql`${t.bookingStatus} IN ('confirmed', 'waitlisted', 'cancelled', 'no_show', 'attended')`,
     ),
     // A member sees their own bookings (and books only through the booking function); a trainer sees the
-    // bookings on their sessions.
-    pgPolicy('training_session_members_read_own', {
+    // bookings on their sessions; an admin all.
+    pgPolicy('training_session_members_read', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`${t.memberId} = ${currentMemberId} or ${t.sessionId} in (select gym_private.trainer_session_ids())`,
+      using: sql`${t.memberId} = ${currentMemberId} or ${t.sessionId} in (select gym_private.trainer_session_ids()) or ${isAdmin}`,
     }),
-    pgPolicy('training_session_members_admin_all', {
-      for: 'all',
-      to: authenticatedRole,
-      using: isAdmin,
-      withCheck: isAdmin,
-    }),
+    ...adminWritePolicies('training_session_members'),
   ],
 );

@@ -43,24 +43,28 @@ export const trainingSessions = pgTable(
     // 0007_training_sessions_integrity: what zod checked alone before, the database now refuses too.
     check('training_sessions_end_after_start_check', sql`${t.scheduledEnd} > ${t.scheduledStart}`),
     check('training_sessions_status_check', sql`${t.status} IN ('scheduled', 'in_progress', 'completed', 'cancelled')`),
+    // 0010: no session from or until infinity, whoever writes it.
+    check('training_sessions_finite_times_check', sql`isfinite(${t.scheduledStart}) AND isfinite(${t.scheduledEnd})`),
     // The sessions that hold their machine, by slot: the no-overlap trigger (0007) probes it for every
     // booking and move; half-open ranges, so a session ending at 10:00 and one starting at 10:00 both fit.
     index('training_sessions_active_slot_idx')
       .using('gist', sql`tstzrange(${t.scheduledStart}, ${t.scheduledEnd}, '[)')`)
       .where(sql`${t.status} IN ('scheduled', 'in_progress')`),
-    // A member sees the sessions they are booked on; a trainer those they are assigned to.
-    pgPolicy('training_sessions_read_own', {
+    // A member sees the sessions they are booked on; a trainer those they are assigned to; an admin all.
+    pgPolicy('training_sessions_read', {
       for: 'select',
       to: authenticatedRole,
-      using: sql`${t.trainerId} = ${currentTrainerId} or ${t.id} in (select gym_private.member_session_ids())`,
+      using: sql`${t.trainerId} = ${currentTrainerId} or ${t.id} in (select gym_private.member_session_ids()) or ${isAdmin}`,
     }),
-    // A trainer sets the status of their own sessions; a trigger (0006) keeps them from changing anything else.
-    pgPolicy('training_sessions_trainer_update', {
+    // A trainer sets the status of their own sessions (a trigger, 0006, keeps them from changing anything
+    // else); an admin changes anything.
+    pgPolicy('training_sessions_update', {
       for: 'update',
       to: authenticatedRole,
-      using: sql`${t.trainerId} = ${currentTrainerId}`,
-      withCheck: sql`${t.trainerId} = ${currentTrainerId}`,
+      using: sql`${t.trainerId} = ${currentTrainerId} or ${isAdmin}`,
+      withCheck: sql`${t.trainerId} = ${currentTrainerId} or ${isAdmin}`,
     }),
-    pgPolicy('training_sessions_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+    pgPolicy('training_sessions_admin_insert', { for: 'insert', to: authenticatedRole, withCheck: isAdmin }),
+    pgPolicy('training_sessions_admin_delete', { for: 'delete', to: authenticatedRole, using: isAdmin }),
   ],
 );
