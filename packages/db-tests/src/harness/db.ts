@@ -25,10 +25,13 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * A database of this test file's own: a copy of the migrated template (`from: 'template'`), or empty
- * (`from: 'empty'`) for tests that migrate step by step.
+ * A database of this test file's own: a copy of the migrated template (`from: 'template'`), empty
+ * (`from: 'empty'`) for tests that migrate step by step, or a copy of a database of the file's own
+ * (`{ template: name }`, which must have no open connection).
  */
-export async function createTestDatabase(from: 'template' | 'empty' = 'template'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  from: 'template' | 'empty' | { template: string } = 'template',
+): Promise<TestDatabase> {
   const ppid = process.env.VITEST_POOL_ID ?? '0';
   const name = `gym_t_${process.ppid}_${ppid}_${++counter}_${randomBytes(3).toString('hex')}`;
   await admin(async (c) => {
@@ -38,7 +41,9 @@ export async function createTestDatabase(from: 'template' | 'empty' = 'template'
         await c.query(
           from === 'template'
             ? `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`
-            : `CREATE DATABASE ${name}`,
+            : from === 'empty'
+              ? `CREATE DATABASE ${name}`
+              : `CREATE DATABASE ${name} TEMPLATE ${from.template}`,
         );
         return;
       } catch (err) {

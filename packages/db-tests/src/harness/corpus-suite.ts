@@ -1,0 +1,321 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from './cli';
+import {
+  type AppShape,
+  CORPUS_ROWS,
+  CorpusApp,
+  columnsOf,
+  copyDbPackage,
+  generate,
+  LockWatch,
+  loadCorpusRows,
+  rowHashes,
+  statementsOf,
+  type Workspace,
+} from './corpus';
+import { createTestDatabase, type TestDatabase } from './db';
+import { catalogSnapshot } from './snapshot';
+import { wholeCatalog } from './whole-catalog';
+
+/** The migrator's lock_timeout in the corpus. */
+export const CORPUS_LOCK_TIMEOUT_MS = 200;
+
+/**
+ * How long an app query may wait on the migrator: the lock_timeout its catalog step may queue for, plus as long
+ * again for that step itself once it has the lock (an app query queued behind it waits for both; autovacuum on
+ * a freshly backfilled table can hold the step up to its bound). A scan under a write-blocking lock waits
+ * longer at this size. The app runs under this lock_timeout, and every wait on the migrator's backend seen in
+ * pg_locks must stay below it.
+ */
+export const CORPUS_APP_WAIT_MS = 2 * CORPUS_LOCK_TIMEOUT_MS;
+
+/** One schema change of the corpus. */
+export interface CorpusCase {
+  name: string;
+  title: string;
+  edit(ws: Workspace): void;
+  /** Extra gym-generate arguments (--backfill). */
+  args?: string[];
+  /** The phases of the files gym-generate should write, in order. */
+  phases: ('pre-deploy' | 'post-deploy')[];
+  /** Rewrites the files' headers must name. */
+  rewrites: string[];
+  /** The app before the deploy (old) and after it (new). */
+  oldApp?: Partial<AppShape>;
+  newApp?: Partial<AppShape>;
+}
+
+/** A change gym-generate must refuse: exit 3, one line per refused statement, nothing written. */
+export interface RefusalCase {
+  name: string;
+  title: string;
+  edit(ws: Workspace): void;
+  /** Each refusal line must match one of these, in any order, and there must be as many lines. */
+  refused: RegExp[];
+}
+
+/** The base every case starts from: the real schema plus an enum column and a varchar column to change. */
+function baseEdit(ws: Workspace): void {
+  ws.edit(
+    'training-sessions.ts',
+    "import { check, index, integer, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';",
+    "import { check, index, integer, pgEnum, pgPolicy, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';\n\nexport const sessionIntensity = pgEnum('session_intensity', ['easy', 'moderate', 'hard']);",
+  );
+  ws.edit(
+    'training-sessions.ts',
+    "    sessionType: text('session_type'),",
+    "    sessionType: text('session_type'),\n    intensity: sessionIntensity('intensity'),\n    roomCode: varchar('room_code', { length: 20 }),",
+  );
+}
+
+const squawk = path.join(repoRoot, 'packages/db/node_modules/.bin/squawk');
+const squawkConfig = path.join(repoRoot, 'packages/generate/squawk.toml');
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function migrateArgs(ws: Workspace, url: string): string[] {
+  return ['--migrations', ws.migrations, '--url', url, '--lock-timeout', `${CORPUS_LOCK_TIMEOUT_MS}ms`];
+}
+
+/**
+ * The corpus of issue 19, as vitest suites: each case edits a copy of the schema, runs gym-generate, and
+ * applies the result with `migrate --pre-deploy` then `migrate` to a copy of a database of CORPUS_ROWS
+ * sessions while an app reads and writes them. For each: no app query fails, no app query waits on the
+ * migrator's locks as long as its lock_timeout (pg_locks), the catalog equals what drizzle-kit's own SQL
+ * gives on an empty database, running every file again changes nothing, a second db:generate finds nothing,
+ * squawk passes, and the rollback restores the catalog and every row.
+ */
+export function describeCorpus(label: string, cases: CorpusCase[], refusals: RefusalCase[] = []): void {
+  describe(`safe generate corpus (${label}), ${CORPUS_ROWS} sessions`, () => {
+    let base: Workspace;
+    let loaded: TestDatabase;
+    let reference: TestDatabase;
+    let machines: string[];
+    let baseTag: string;
+
+    beforeAll(async () => {
+      base = copyDbPackage();
+      baseEdit(base);
+      const run = await generate(base, 'corpus_base');
+      expect(run.code, run.stderr).toBe(0);
+      baseTag = run.tags.at(-1)!;
+      loaded = await createTestDatabase('template');
+      reference = await createTestDatabase('template');
+      for (const db of [loaded, reference]) {
+        const r = await runCli(['migrate', ...migrateArgs(base, db.url)]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      await loadCorpusRows(loaded.pool, CORPUS_ROWS);
+      machines = (await loaded.query<{ id: string }>('SELECT id FROM machines ORDER BY machine_number')).rows.map(
+        (r) => r.id,
+      );
+      // Templates for the cases: no connection may stay open on them.
+      await loaded.pool.end();
+      await reference.pool.end();
+    });
+
+    afterAll(async () => {
+      base?.remove();
+      for (const db of [loaded, reference]) {
+        if (!db) continue;
+        await db.drop().catch(() => {});
+      }
+    });
+
+    for (const c of cases) {
+      it(`${c.name}: ${c.title}`, async () => {
+        const ws = base.copy();
+        const dbs: TestDatabase[] = [];
+        try {
+          c.edit(ws);
+          const run = await generate(ws, c.name, c.args ?? []);
+          expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+          expect(run.events.filter((e) => e.event === 'file').map((e) => e.phase)).toEqual(c.phases);
+          const files = run.tags.map((t) => path.join(ws.migrations, `${t}.sql`));
+          const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+          for (const rewrite of c.rewrites) expect(text, `a header naming "${rewrite}"`).toContain(`* ${rewrite}:`);
+          expect(text).not.toMatch(/squawk-ignore/);
+          for (const [i, f] of files.entries()) {
+            const transactional = !/^-- migrator: no-transaction/.test(fs.readFileSync(f, 'utf8'));
+            const lint = spawnSync(
+              squawk,
+              [
+                '--config',
+                squawkConfig,
+                '--pg-version',
+                '15',
+                ...(transactional ? ['--assume-in-transaction'] : []),
+                f,
+              ],
+              { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+            );
+            expect({ file: run.tags[i], status: lint.status, out: lint.stdout.trim() }).toEqual({
+              file: run.tags[i],
+              status: 0,
+              out: expect.stringMatching(/0 issues|^$/) as unknown as string,
+            });
+          }
+          // A second db:generate finds nothing: the snapshots written are the schema's.
+          const again = generate(ws, `${c.name}_again`);
+
+          // The reference: drizzle-kit's own SQL, statement by statement, on the same schema without rows.
+          const ref = await createTestDatabase({ template: reference.name });
+          dbs.push(ref);
+          for (const statement of run.drizzleSql) await ref.query(statement);
+          const expected = await catalogSnapshot(ref.pool);
+
+          const db = await createTestDatabase({ template: loaded.name });
+          dbs.push(db);
+          const c0 = await catalogSnapshot(db.pool);
+          const w0 = await wholeCatalog(db.pool);
+          // The columns after the change are the reference's; those that go are archived, the rest kept.
+          const cols0 = await columnsOf(db.pool, 'training_sessions');
+          const cols1 = await columnsOf(ref.pool, 'training_sessions');
+          const shared = cols0.filter((col) => cols1.includes(col));
+          const dropped = cols0.filter((col) => !cols1.includes(col));
+          const droppedBefore = await rowHashes(db.pool, 'training_sessions', dropped);
+          const others0 = await smallTables(db.pool);
+
+          const watch = new LockWatch(db.url, db.name);
+          await watch.start();
+          const app = new CorpusApp(
+            db.url,
+            CORPUS_APP_WAIT_MS,
+            { reads: c.oldApp?.reads ?? [], inserts: c.oldApp?.inserts ?? {} },
+            CORPUS_ROWS,
+            machines,
+          );
+          app.start();
+          const pre = await runCli(['migrate', '--pre-deploy', ...migrateArgs(ws, db.url)]);
+          app.shape = { reads: c.newApp?.reads ?? [], inserts: c.newApp?.inserts ?? {} };
+          const post = await runCli(['migrate', ...migrateArgs(ws, db.url)]);
+          await app.stop();
+          const waits = await watch.stop();
+          expect({ pre: pre.code, post: post.code, stderr: `${pre.stderr}${post.stderr}` }).toEqual({
+            pre: 0,
+            post: 0,
+            stderr: '',
+          });
+          expect(app.calls.filter((q) => !q.ok)).toEqual([]);
+          expect(app.calls.filter((q) => q.ok).length).toBeGreaterThan(0);
+          expect(waits.filter((w) => w.waitedMs >= CORPUS_APP_WAIT_MS)).toEqual([]);
+
+          // The catalog drizzle-kit's SQL gives.
+          const c1 = await catalogSnapshot(db.pool);
+          expect(c1).toEqual(expected);
+
+          // Every file again, statement by statement as after a kill: nothing changes.
+          expect(await columnsOf(db.pool, 'training_sessions')).toEqual(cols1);
+          const d1 = await rowHashes(db.pool, 'training_sessions', cols1);
+          const sharedAfter = await rowHashes(db.pool, 'training_sessions', shared);
+          const others1 = await smallTables(db.pool);
+          await withClient(db.url, async (client) => {
+            client.on('notice', () => {});
+            for (const f of files) for (const s of statementsOf(f)) await client.query(s);
+          });
+          expect(await catalogSnapshot(db.pool)).toEqual(c1);
+          expect(await rowHashes(db.pool, 'training_sessions', cols1)).toEqual(d1);
+          expect(await smallTables(db.pool)).toEqual(others1);
+
+          const second = await again;
+          expect({ code: second.code, nothing: second.events.some((e) => e.event === 'nothing_to_do') }).toEqual({
+            code: 0,
+            nothing: true,
+          });
+
+          // Rollback to the base: the catalog, every row of before, and every value the app wrote since.
+          const back = await runCli(['rollback', '--to', baseTag, ...migrateArgs(ws, db.url)]);
+          expect({ code: back.code, stderr: back.stderr }).toEqual({ code: 0, stderr: '' });
+          expect(await catalogSnapshot(db.pool)).toEqual(c0);
+          expect(await wholeCatalog(db.pool)).toEqual(w0);
+          // Every column that stayed holds what it held after the deploy (the app's writes included), every
+          // dropped one its archived value for every row that had one.
+          expect(await rowHashes(db.pool, 'training_sessions', shared)).toEqual(sharedAfter);
+          if (dropped.length) {
+            const restored = await rowHashes(db.pool, 'training_sessions', dropped);
+            const lost = [...droppedBefore].filter(([id, h]) => restored.get(id) !== h).map(([id]) => id);
+            expect({ dropped, lost: lost.slice(0, 5), count: lost.length }).toEqual({ dropped, lost: [], count: 0 });
+          }
+          const othersBack = await smallTables(db.pool);
+          expect(othersBack).toEqual(others0);
+        } finally {
+          for (const d of dbs) await d.drop().catch(() => {});
+          ws.remove();
+        }
+      });
+    }
+
+    if (cases[0]) {
+      it(`--dry-run prints the plan of ${cases[0].name} (each statement, its steps, locks and phase) and writes nothing`, async () => {
+        const ws = base.copy();
+        try {
+          cases[0]!.edit(ws);
+          const before = ws.listing();
+          const run = await generate(ws, cases[0]!.name, [...(cases[0]!.args ?? []), '--dry-run']);
+          expect(run.code).toBe(0);
+          const statements = run.events.filter((e) => e.event === 'statement');
+          expect(statements.length).toBeGreaterThan(0);
+          for (const s of statements) {
+            expect(s.phase).toMatch(/^(pre|post)-deploy$/);
+            const steps = s.steps as { does: string; lock: string; holds: string }[];
+            expect(steps.length).toBeGreaterThan(0);
+            for (const step of steps) expect(step.lock && step.holds && step.does).toBeTruthy();
+          }
+          expect(run.events.filter((e) => e.event === 'file').every((e) => e.dryRun === true)).toBe(true);
+          expect(ws.listing()).toEqual(before);
+        } finally {
+          ws.remove();
+        }
+      });
+    }
+
+    for (const r of refusals) {
+      it(`${r.name}: refused, ${r.title}`, async () => {
+        const ws = base.copy();
+        try {
+          r.edit(ws);
+          const before = ws.listing();
+          const run = await generate(ws, r.name);
+          const lines = run.events.filter((e) => e.event === 'refused');
+          expect(run.code).toBe(3);
+          expect(lines.length).toBe(r.refused.length);
+          for (const pattern of r.refused) {
+            expect(
+              lines.some((l) => pattern.test(`${l.statement}: ${l.why}; ${l.recipe}`)),
+              `a refusal matching ${pattern}`,
+            ).toBe(true);
+          }
+          expect(ws.listing()).toEqual(before);
+        } finally {
+          ws.remove();
+        }
+      });
+    }
+  });
+}
+
+/** Every table of public but the big one (and the migrations table), as sorted JSON rows. */
+async function smallTables(pool: pg.Pool): Promise<Record<string, string[]>> {
+  const { rows: tables } = await pool.query<{ t: string }>(
+    `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS t FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'training_sessions' ORDER BY 1`,
+  );
+  const out: Record<string, string[]> = {};
+  for (const { t } of tables) {
+    const { rows } = await pool.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${t} x`);
+    out[t] = rows.map((r) => r.r).sort();
+  }
+  return out;
+}
