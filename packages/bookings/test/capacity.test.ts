@@ -3,7 +3,7 @@ import { useTestDatabase } from '@gym/db-tests/harness';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookSession, toBookingError } from '../src/index.js';
-import { addMember, ahead, machineIds } from './fixtures.js';
+import { addMember, ahead, machineIds, seenWaitingOnLock } from './fixtures.js';
 
 // Issue 16, item 7: one confirmed booking per session for every write, a booking moved to another
 // session included: the capacity trigger watches session_id, and a partial unique index
@@ -110,16 +110,7 @@ describe('a confirmed booking moved onto a session that has one', () => {
             (e: unknown) => e,
           );
         // The second move waits for the first: seen in pg_stat_activity before the first commits.
-        let waiting = false;
-        for (let i = 0; i < 3000 && !waiting; i++) {
-          const { rows } = await t.pool.query(
-            `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
-            [secondPid],
-          );
-          waiting = rows.length === 1;
-          if (!waiting) await new Promise((r) => setTimeout(r, 20));
-        }
-        expect(waiting, 'the second move waited on a lock').toBe(true);
+        expect(await seenWaitingOnLock(t.pool, secondPid, secondMove), 'the second move waited on a lock').toBe(true);
         await first.query('COMMIT');
         const err = await secondMove;
         await second.query('ROLLBACK');

@@ -102,6 +102,32 @@ export async function rpcBook(
   }
 }
 
+/**
+ * Whether backend `pid` is seen in pg_stat_activity waiting on a lock (wait_event_type 'Lock') while
+ * `pending`, the statement it runs, has not settled: false as soon as it settles without having been seen
+ * waiting (a lock that is missing), so a broken lock fails the assertion instead of the test's timeout.
+ */
+export async function seenWaitingOnLock(pool: Database['$client'], pid: number, pending: Promise<unknown>) {
+  let settled = false;
+  pending.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  const giveUp = Date.now() + 30_000; // a guard, not an assertion on time
+  while (!settled && Date.now() < giveUp) {
+    const { rows } = await pool.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [
+      pid,
+    ]);
+    if (rows.length === 1) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
 /** The BookingError `p` rejects with; fails the test if it resolves or rejects with anything else. */
 export async function refusal(p: Promise<unknown>, code: BookingErrorCode): Promise<BookingError> {
   const err = await p.then(

@@ -12,6 +12,7 @@ import {
   machineIds,
   refusal,
   rpcBook,
+  seenWaitingOnLock,
 } from './fixtures.js';
 
 // Issue 16, item 5: the studio's booking rules hold for a member's request however it comes in: the RPC
@@ -247,6 +248,42 @@ describe('booking_rules: the limits, which an admin changes through the API with
     expect(await viaRpc(claims, { machineId: machine[1], memberId: member.id, ...ahead(63) })).toEqual({
       id: expect.any(String),
     });
+  });
+
+  it('two bookings by one member at once cannot both be the last one allowed: the second waits for the first, then booking_limit_reached', async () => {
+    expect(await setLimit(1)).toEqual([{ max_active_bookings_per_member: 1 }]);
+    const { member, claims } = await addSignedInMember(t.db);
+    const [first, second] = [await t.pool.connect(), await t.pool.connect()];
+    const rpc = `SELECT create_training_session_with_members($1, $2, $3, $4) AS id`;
+    try {
+      for (const c of [first, second]) {
+        await c.query('BEGIN');
+        await c.query(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
+        await c.query('SET LOCAL ROLE authenticated');
+      }
+      const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const a = ahead(70);
+      await first.query(rpc, [machine[1], member.id, a.scheduledStart, a.scheduledEnd]);
+      // Another machine, another hour: only the limit stands between the two.
+      const b = ahead(72);
+      const secondBooking = second.query(rpc, [machine[2], member.id, b.scheduledStart, b.scheduledEnd]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(await seenWaitingOnLock(t.pool, secondPid, secondBooking), 'the second booking waited on a lock').toBe(
+        true,
+      );
+      await first.query('COMMIT');
+      const err = await secondBooking;
+      expect(err).toMatchObject({ code: '23514', constraint: 'booking_rules_max_active_bookings' });
+      expect(toBookingError(err)?.code).toBe('booking_limit_reached');
+    } finally {
+      await first.query('ROLLBACK').catch(() => {});
+      await second.query('ROLLBACK').catch(() => {});
+      first.release();
+      second.release();
+    }
+    expect(await bookingsOf(member.id)).toHaveLength(1);
   });
 
   it('a member reads the rules and changes none of them', async () => {
