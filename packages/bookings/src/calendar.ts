@@ -1,6 +1,6 @@
 import type { DatabaseOrTransaction, Machine, Member, SessionStatus, Trainer } from '@gym/db';
-import { calendarRangeSchema, trainingSessions } from '@gym/db';
-import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import { calendarRangeSchema, trainers, trainingSessions } from '@gym/db';
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { parseInput } from './errors.js';
 
 export interface CalendarRange {
@@ -46,7 +46,6 @@ const toPerson = (p: Pick<Member, 'id' | 'firstName' | 'lastName' | 'email'>): C
   name: `${p.firstName} ${p.lastName}`,
   email: p.email,
 });
-const trainerColumns = { columns: { id: true, firstName: true, lastName: true } } as const;
 const toTrainer = (t: Pick<Trainer, 'id' | 'firstName' | 'lastName'>): CalendarTrainer => ({
   id: t.id,
   name: `${t.firstName} ${t.lastName}`,
@@ -56,10 +55,13 @@ const toTrainer = (t: Pick<Trainer, 'id' | 'firstName' | 'lastName'>): CalendarT
  * The query behind listCalendar. The range is on scheduled_start alone, so it is a range scan of
  * idx_training_sessions_machine_id (machine_id, scheduled_start) for one machine, or of
  * idx_training_sessions_scheduled_start for all, already in the order asked for.
+ * The trainer is not one of its relations: Drizzle's relational query reads a relation with `select *`,
+ * and a member may not read a trainer's email or phone (column privileges, 0009), so the whole query would
+ * fail with 42501 on a member's behalf. listCalendar reads the trainers' names with a query of their own.
  */
 export function calendarQuery(db: DatabaseOrTransaction, range: { from: Date; to: Date; machineId?: string }) {
   return db.query.trainingSessions.findMany({
-    columns: { machineId: false, trainerId: false, currentParticipants: false },
+    columns: { machineId: false, currentParticipants: false },
     where: and(
       gte(trainingSessions.scheduledStart, range.from),
       lt(trainingSessions.scheduledStart, range.to),
@@ -68,7 +70,6 @@ export function calendarQuery(db: DatabaseOrTransaction, range: { from: Date; to
     orderBy: asc(trainingSessions.scheduledStart),
     with: {
       machine: { columns: { id: true, machineNumber: true, name: true, isAvailable: true } },
-      trainer: trainerColumns,
       bookings: {
         columns: {},
         where: (b, { eq }) => eq(b.bookingStatus, 'confirmed'),
@@ -85,9 +86,18 @@ export function calendarQuery(db: DatabaseOrTransaction, range: { from: Date; to
  */
 export async function listCalendar(db: DatabaseOrTransaction, range: CalendarRange): Promise<CalendarEntry[]> {
   const rows = await calendarQuery(db, parseInput(calendarRangeSchema, range, 'calendar range'));
-  return rows.map(({ bookings, trainer, ...session }) => ({
+  const trainerIds = [...new Set(rows.flatMap((r) => (r.trainerId === null ? [] : [r.trainerId])))];
+  const names =
+    trainerIds.length === 0
+      ? []
+      : await db
+          .select({ id: trainers.id, firstName: trainers.firstName, lastName: trainers.lastName })
+          .from(trainers)
+          .where(inArray(trainers.id, trainerIds));
+  const trainerById = new Map(names.map((t) => [t.id, toTrainer(t)]));
+  return rows.map(({ bookings, trainerId, ...session }) => ({
     ...session,
-    trainer: trainer && toTrainer(trainer),
+    trainer: (trainerId !== null && trainerById.get(trainerId)) || null,
     participants: bookings.map((b) => toPerson(b.member)),
   }));
 }

@@ -1,10 +1,10 @@
-import { trainingSessionMembers } from '@gym/db';
+import { asCaller, trainers, trainingSessionMembers } from '@gym/db';
 import { useTestDatabase } from '@gym/db-tests/harness';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { calendarQuery } from '../src/calendar.js';
 import { assignTrainer, bookSession, cancelSession, listCalendar } from '../src/index.js';
-import { addMember, addTrainer, machineIds, slot } from './fixtures.js';
+import { addMember, addSignedInMember, addTrainer, ahead, machineIds, slot } from './fixtures.js';
 
 const t = useTestDatabase();
 let machine: Record<1 | 2 | 3, string>;
@@ -74,6 +74,32 @@ describe('listCalendar', () => {
     expect((await listCalendar(t.db, next)).map((e) => e.id)).toEqual([atFrom.id, other.id]);
     expect((await listCalendar(t.db, { ...next, machineId: machine[3] })).map((e) => e.id)).toEqual([other.id]);
     expect(await listCalendar(t.db, { ...next, machineId: machine[2] })).toEqual([]);
+  });
+});
+
+describe("listCalendar on a member's behalf", () => {
+  it("through asCaller: their own sessions, with the trainer's name and no contact (members may not read a trainer's email)", async () => {
+    const { member, claims } = await addSignedInMember(t.db);
+    const other = await addMember(t.db);
+    const tom = await addTrainer(t.db, 'Tom', 'Trainer');
+    const mine = await bookSession(t.db, {
+      machineId: machine[1],
+      memberId: member.id,
+      trainerId: tom.id,
+      ...ahead(5),
+    });
+    await bookSession(t.db, { machineId: machine[2], memberId: other.id, trainerId: tom.id, ...ahead(5) });
+    const window = { from: ahead(0).scheduledStart, to: ahead(48).scheduledStart };
+    const entries = await asCaller(t.db, claims, (tx) => listCalendar(tx, window));
+    expect(entries.map((e) => e.id)).toEqual([mine.id]);
+    expect(entries[0]!.trainer).toEqual({ id: tom.id, name: 'Tom Trainer' });
+    expect(entries[0]!.participants).toEqual([{ id: member.id, name: 'Sam Signed', email: member.email }]);
+    // Which is why the calendar asks for names only.
+    const contact = await asCaller(t.db, claims, (tx) => tx.select({ email: trainers.email }).from(trainers)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(contact).toMatchObject({ cause: { code: '42501' } });
   });
 });
 

@@ -1,9 +1,10 @@
-import { createDb, trainingSessionMembers, trainingSessions } from '@gym/db';
+import { trainingSessionMembers, trainingSessions } from '@gym/db';
 import { useTestDatabase } from '@gym/db-tests/harness';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BookingError, bookSession, cancelSession, toBookingError } from '../src/index.js';
 import { addMember, machineIds, refusal } from './fixtures.js';
+import { race } from './race.js';
 
 // Issue 8, item 4: the database refuses double bookings and impossible sessions, whoever writes them.
 const t = useTestDatabase();
@@ -104,37 +105,37 @@ describe('no double booking', () => {
     await t.db.update(trainingSessions).set({ notes: 'same slot' }).where(eq(trainingSessions.id, replacement.id));
   });
 
-  it('ten clients booking overlapping slots at once, each on its own connection: one booked, nine slot_taken', async () => {
+  it('ten clients booking overlapping slots at once, each on its own connection: one booked, nine slot_taken, all nine seen waiting on the first', async () => {
     const members = await Promise.all(Array.from({ length: 10 }, () => addMember(t.db)));
-    const clients = members.map(() => createDb(t.url));
-    try {
-      // Connected before the race, so that the ten bookings reach the server together.
-      await Promise.all(clients.map((c) => c.$client.query('SELECT 1')));
-      // 10:00-11:00, 10:05-11:05, ... 10:45-11:45: every two of them overlap.
-      const start = at(6, '10:00').scheduledStart.getTime();
-      const results = await Promise.allSettled(
-        members.map((m, i) =>
-          bookSession(clients[i]!, {
-            machineId: machine[3],
-            memberId: m.id,
-            scheduledStart: new Date(start + i * 5 * 60_000),
-            scheduledEnd: new Date(start + (60 + i * 5) * 60_000),
-          }),
-        ),
-      );
-      const booked = results.filter((r) => r.status === 'fulfilled');
-      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      expect(booked).toHaveLength(1);
-      expect(refused).toHaveLength(9);
-      for (const r of refused) {
-        expect(r.reason).toBeInstanceOf(BookingError);
-        expect((r.reason as BookingError).code).toBe('slot_taken');
-      }
-      const onMachine = await t.db.select().from(trainingSessions).where(eq(trainingSessions.machineId, machine[3]));
-      expect(onMachine.filter((s) => s.scheduledStart.getUTCDate() === 6)).toHaveLength(1);
-    } finally {
-      await Promise.all(clients.map((c) => c.$client.end()));
+    // 10:00-11:00, 10:05-11:05, ... 10:45-11:45: every two of them overlap.
+    const start = at(6, '10:00').scheduledStart.getTime();
+    // The first books in an open transaction; the nine others start, and it commits only once
+    // pg_stat_activity shows all nine waiting on its lock (race.ts), so the test cannot pass by running
+    // the ten one after another.
+    const outcome = await race({
+      url: t.url,
+      observer: t.db,
+      level: 'read committed',
+      competitors: 'own',
+      machineId: machine[3],
+      memberIds: members.map((m) => m.id),
+      slots: members.map((_, i) => ({
+        scheduledStart: new Date(start + i * 5 * 60_000),
+        scheduledEnd: new Date(start + (60 + i * 5) * 60_000),
+      })),
+    });
+    const results = [outcome.holder, ...outcome.competitors];
+    const booked = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(booked).toHaveLength(1);
+    expect(refused).toHaveLength(9);
+    for (const r of refused) {
+      expect(r.reason).toBeInstanceOf(BookingError);
+      expect((r.reason as BookingError).code).toBe('slot_taken');
     }
+    expect(outcome.waitedOnLock).toBe(9);
+    const onMachine = await t.db.select().from(trainingSessions).where(eq(trainingSessions.machineId, machine[3]));
+    expect(onMachine.filter((s) => s.scheduledStart.getUTCDate() === 6)).toHaveLength(1);
   });
 });
 

@@ -26,7 +26,10 @@ const trainer1 = signedIn(user.t1);
 const admin = signedIn(user.admin, true);
 
 const TABLES = ['machines', 'members', 'trainers', 'training_sessions', 'training_session_members'];
-const BOOK = `SELECT create_training_session_with_members($1, $2, '2026-12-08T09:00Z', '2026-12-08T09:45Z') AS id`;
+// A member's own booking must start in the future and within booking_rules.max_days_ahead (0009): two days
+// from now, so that the suite holds whatever the date it runs on.
+const BOOK = `SELECT create_training_session_with_members($1, $2, date_trunc('hour', now()) + interval '2 days',
+  date_trunc('hour', now()) + interval '2 days 45 minutes') AS id`;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -90,6 +93,85 @@ describe('anon (the public API key): nothing', () => {
       ),
     ).toMatchObject({ error: '42501' });
     expect(await asCaller(db.pool, anon, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
+  });
+});
+
+// Issue 16, item 8: Supabase signs a JWT for any self-registered or anonymous sign-in; such a user is
+// nobody to the studio.
+describe('a signed-in user who is no member, trainer or admin (self-registered, or an anonymous sign-in)', () => {
+  const anonymousSignIn: Caller = {
+    role: 'authenticated',
+    claims: { sub: '00000000-0000-4000-8000-0000000000d1', role: 'authenticated', is_anonymous: true },
+  };
+  const selfRegistered = signedIn('00000000-0000-4000-8000-0000000000d2');
+
+  it.each([
+    ['an anonymous sign-in', anonymousSignIn],
+    ['a self-registered user', selfRegistered],
+  ])('%s reads no trainer, no machine, no booking rules, and nothing else', async (_name, caller) => {
+    for (const statement of [
+      'SELECT id, first_name, last_name FROM trainers',
+      'SELECT id FROM machines',
+      'SELECT * FROM booking_rules',
+      'SELECT id FROM members',
+      'SELECT id FROM training_sessions',
+      'SELECT id FROM training_session_members',
+      'SELECT id FROM training_sessions_calendar',
+      'SELECT * FROM trainer_contact($1)',
+    ]) {
+      const params = statement.includes('$1') ? [ids.t1] : [];
+      expect(await asCaller(db.pool, caller, statement, params), statement).toEqual({
+        rows: [],
+        rowCount: 0,
+        error: undefined,
+      });
+    }
+    expect(await asCaller(db.pool, caller, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
+  });
+
+  it('the same statements read rows as a member: the emptiness above is the policies at work', async () => {
+    expect((await asCaller(db.pool, member1, 'SELECT id, first_name, last_name FROM trainers')).rowCount).toBe(2);
+    expect((await asCaller(db.pool, member1, 'SELECT id FROM machines')).rowCount).toBe(3);
+    expect((await asCaller(db.pool, member1, 'SELECT * FROM booking_rules')).rows).toEqual([
+      expect.objectContaining({ max_slot_minutes: 120, max_days_ahead: 28, max_active_bookings_per_member: 8 }),
+    ]);
+  });
+});
+
+describe('trainers: names for the studio, email and phone for admins and the trainer', () => {
+  it("a member reads trainers' names, and gets 42501 for their email or phone, however asked", async () => {
+    const names = await asCaller(db.pool, member1, 'SELECT first_name, last_name FROM trainers ORDER BY first_name');
+    expect(names.rows).toEqual([
+      { first_name: 'Teo', last_name: 'Two' },
+      { first_name: 'Tia', last_name: 'One' },
+    ]);
+    for (const statement of [
+      'SELECT email FROM trainers',
+      'SELECT phone FROM trainers',
+      'SELECT * FROM trainers',
+      `SELECT id FROM trainers WHERE email = 't1@gym.test'`,
+      'SELECT t FROM trainers t',
+    ]) {
+      expect(await asCaller(db.pool, member1, statement), statement).toMatchObject({ error: '42501' });
+    }
+  });
+
+  it('trainer_contact(): an admin and the trainer themselves get email and phone; another trainer, a member and anon do not', async () => {
+    await db.query(`UPDATE trainers SET phone = '+44 20 0000 0001' WHERE id = $1`, [ids.t1]);
+    const contact = 'SELECT email, phone FROM trainer_contact($1)';
+    const t1Contact = [{ email: 't1@gym.test', phone: '+44 20 0000 0001' }];
+    expect((await asCaller(db.pool, admin, contact, [ids.t1])).rows).toEqual(t1Contact);
+    expect((await asCaller(db.pool, admin, contact, [ids.t2])).rows).toEqual([{ email: 't2@gym.test', phone: null }]);
+    expect((await asCaller(db.pool, trainer1, contact, [ids.t1])).rows).toEqual(t1Contact);
+    const trainer2 = signedIn(user.t2);
+    expect(await asCaller(db.pool, trainer2, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asCaller(db.pool, trainer1, contact, [ids.t2])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asCaller(db.pool, member1, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asCaller(db.pool, anon, contact, [ids.t1])).toMatchObject({ error: '42501' });
+    // The private function behind it is out of the API's reach: anon may not call it either.
+    expect(await asCaller(db.pool, anon, 'SELECT * FROM gym_private.trainer_contact($1)', [ids.t1])).toMatchObject({
+      error: '42501',
+    });
   });
 });
 
