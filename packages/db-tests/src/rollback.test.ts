@@ -196,6 +196,22 @@ describe('rollback refusals and defaults', () => {
     expect((await migrateTo(db.url, US002_CONTRACT)).applied).toEqual(['0004_training_sessions_contract']);
   });
 
+  it('rolling back 0009 refuses (GYM08) while booking_rules holds limits an admin set, and changes nothing', async () => {
+    const db = await database('template');
+    await db.query('UPDATE booking_rules SET max_slot_minutes = 60, max_active_bookings_per_member = 2');
+    const [catalog, data] = [await catalogSnapshot(db), await dataSnapshot(db)];
+    await expect(rollbackTo(db.url, '0008_training_sessions_calendar')).rejects.toMatchObject({
+      sqlState: 'GYM08',
+      message: expect.stringContaining('booking_rules holds limits an admin set, and the rollback would lose them'),
+    });
+    expect(await catalogSnapshot(db)).toEqual(catalog);
+    expect(await dataSnapshot(db)).toEqual(data);
+    await db.query('UPDATE booking_rules SET max_slot_minutes = 120, max_active_bookings_per_member = 8');
+    expect((await rollbackTo(db.url, '0008_training_sessions_calendar')).rolledBack).toContain(
+      '0009_security_invariants',
+    );
+  });
+
   it('every rollback file works: latest down to the baseline gives the baseline catalog', async () => {
     const fresh = await database('empty');
     await migrateTo(fresh.url, '0000_baseline');

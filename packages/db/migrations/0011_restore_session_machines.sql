@@ -59,6 +59,9 @@ BEGIN
   IF to_regclass('gym_migrations.training_sessions_machine_numbers') IS NULL THEN
     RETURN;
   END IF;
+  -- machine_id was just rewritten for the archived sessions: without fresh statistics the planner takes
+  -- Machine 1 for a small share of the table, and every probe below would read all of its sessions.
+  ANALYZE training_sessions;
   PERFORM set_config('gym.preserve_updated_at', 'on', true);
   FOR v_session IN
     SELECT id, scheduled_start, scheduled_end FROM (

@@ -131,3 +131,14 @@ export async function rowsById(
     }),
   );
 }
+
+/**
+ * A catalog snapshot without the objects inside gym_migrations: the application's schema, as drizzle-kit
+ * sees it, without the archives that migrations keep there on purpose for their rollbacks.
+ */
+export function withoutMigrationArchives(snapshot: Record<string, string[]>): Record<string, string[]> {
+  const archived = /(^|[ (])gym_migrations\./;
+  return Object.fromEntries(
+    Object.entries(snapshot).map(([kind, rows]) => [kind, rows.filter((r) => !archived.test(r))]),
+  );
+}

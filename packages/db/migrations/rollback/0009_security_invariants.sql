@@ -2,6 +2,19 @@
 -- a database migrated in order (anon still holds nothing: on Supabase that is less than its default
 -- privileges, the safe direction); booking_rules, the booking rules, the trainers' column privileges and the
 -- rows that serialised bookings go. One transaction: if it fails, nothing changes.
+-- booking_rules goes with this rollback: limits an admin set would be lost with it, so it refuses (GYM08) until
+-- they are back at their defaults.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM booking_rules
+              WHERE (max_slot_minutes, max_days_ahead, max_active_bookings_per_member) IS DISTINCT FROM (120, 28, 8)) THEN
+    RAISE EXCEPTION 'cannot roll back 0009_security_invariants: booking_rules holds limits an admin set, and the rollback would lose them'
+      USING ERRCODE = 'GYM08',
+            HINT = 'Keep 0009, or note the limits and set them back to the defaults first (UPDATE booking_rules SET max_slot_minutes = 120, max_days_ahead = 28, max_active_bookings_per_member = 8); nothing was changed.';
+  END IF;
+END
+$$;
+--> statement-breakpoint
 DROP POLICY IF EXISTS "machines_read" ON "machines";
 --> statement-breakpoint
 DROP POLICY IF EXISTS "machines_admin_insert" ON "machines";
