@@ -38,11 +38,19 @@ export function npmPgDump(): PgDump | undefined {
   const { version, main } = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
   const dir = path.join(cacheRoot, `gym-pg-dump-${version}`);
   const found = () => {
-    const bin = fs.readdirSync(dir).map((d) => path.join(dir, d, 'bin/pg_dump'))[0];
+    const bin = fs
+      .readdirSync(dir)
+      .map((d) => path.join(dir, d, 'bin/pg_dump'))
+      .find((b) => fs.existsSync(b));
     const major = bin && pgDumpMajor(bin);
     return bin && major ? { bin, major } : undefined;
   };
-  if (fs.existsSync(dir)) return found();
+  if (fs.existsSync(dir)) {
+    const cached = found();
+    if (cached) return cached;
+    // Left half-unpacked or emptied: unpack it again.
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 
   const tar = bundledTar(fs.readFileSync(path.join(pkgDir, main)));
   if (!tar) throw new Error(`${PACKAGE}@${version}: no PostgreSQL archive found in ${main}`);
