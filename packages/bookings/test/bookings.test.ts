@@ -1,6 +1,6 @@
 import { createSessionDataSchema, machines, trainingSessionMembers, trainingSessions } from '@gym/db';
 import { useTestDatabase } from '@gym/db-tests/harness';
-import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
+import { DrizzleQueryError, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignTrainer,
@@ -139,7 +139,7 @@ describe('bookSession', () => {
         await bookSession(tx, { machineId: machine[1], memberId: member.id, ...slot(10) });
         tx.rollback();
       }),
-    ).rejects.toThrow();
+    ).rejects.toThrow(TransactionRollbackError);
     expect(await sessionCount()).toBe(before);
   });
 });

@@ -15,9 +15,42 @@ const { database, client } = perTestResources();
 const local = loadMigrations(migrationsFolder);
 
 describe('migrators started at once', () => {
-  it('five CLI migrators on an empty database all exit 0, and each migration is applied exactly once', async () => {
+  it('five CLI migrators on an empty database wait on the lock together; one applies every migration, the four others wait for it and find nothing to do', async () => {
     const db = await database('empty');
-    const runs = await Promise.all(Array.from({ length: 5 }, () => runCli(['migrate', '--json', '--url', db.url])));
+    // The test takes the lock first, so that the five are provably running at the same time: each is seen on
+    // the server, polling for the lock, before any of them can have it. Then it lets go and they race.
+    const holder = await client(db.url);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const starts = Array.from({ length: 5 }, () => spawnCli(['migrate', '--json', '--url', db.url]));
+    let exited: number | undefined;
+    starts.forEach((s, i) => void s.done.then(() => (exited ??= i)));
+    await waitFor(
+      'five migrators polling for the migration lock at once',
+      async () => {
+        const { rows } = await db.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'gym-migrator%'
+              AND query LIKE '%pg_try_advisory_lock%'`,
+        );
+        return rows.length === 5 && rows.map((r) => r.pid);
+      },
+      { stopIf: () => (exited === undefined ? undefined : `migrator ${exited} exited while the lock was held`) },
+    );
+    // None of them has it: the only holder is the test's session.
+    const holders = async () =>
+      (
+        await db.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+          [MIGRATION_LOCK_KEY],
+        )
+      ).rows.map((r) => r.pid);
+    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    expect(await holders()).toEqual([holderPid]);
+
+    await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const runs = await Promise.all(starts.map((s) => s.done));
     for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
 
     // One row per migration, in journal order, with drizzle's hash and created_at.
@@ -26,14 +59,15 @@ describe('migrators started at once', () => {
     );
     expect(rows).toEqual(local.map((m) => ({ hash: m.hash, created_at: String(m.when) })));
 
-    // Exactly one of the five ran each migration; the others found nothing left to do.
+    // The one that got the lock first applied everything, in journal order. The four others were polling when
+    // the lock was let go, and found nothing left to do: they got the lock only after the winner had released
+    // it, so each of them waited on the winner's lock.
     const appliedBy = runs.map((r) => eventsOf(parseJsonLines(r.stdout), 'migration_done').map((e) => e.tag as string));
-    expect(appliedBy.flat().sort()).toEqual(local.map((m) => m.tag).sort());
-    expect(appliedBy.filter((tags) => tags.length > 0).length).toBeGreaterThanOrEqual(1);
+    const winners = appliedBy.filter((tags) => tags.length > 0);
+    expect(winners).toEqual([local.map((m) => m.tag)]);
     for (const r of runs) {
       const events = parseJsonLines(r.stdout);
-      const done = eventsOf(events, 'migration_done').length;
-      if (done === 0) expect(eventsOf(events, 'nothing_to_do')).toHaveLength(1);
+      if (eventsOf(events, 'migration_done').length === 0) expect(eventsOf(events, 'nothing_to_do')).toHaveLength(1);
     }
 
     // The schema is complete: the same catalog as the template, which was migrated once, alone.

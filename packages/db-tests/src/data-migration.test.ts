@@ -83,7 +83,7 @@ describe('0002 to 0004 on a database full of old sessions', () => {
     }
   });
 
-  it('AC-1: current_participants stays 0 or 1 and matches the confirmed bookings', async () => {
+  it('AC-1: current_participants stays 0 or 1: a session the old schema let take 2 now refuses a second confirmed booking, and the count follows the bookings', async () => {
     const { rows } = await db.query<{ bad: string }>(
       `SELECT count(*) AS bad FROM training_sessions ts
         WHERE ts.current_participants NOT IN (0, 1)
@@ -91,5 +91,43 @@ describe('0002 to 0004 on a database full of old sessions', () => {
                                            WHERE b.session_id = ts.id AND b.booking_status = 'confirmed')`,
     );
     expect(rows[0]!.bad).toBe('0');
+
+    // The fixture guarantees the above (the old schema kept the count); what the migration must add is the
+    // limit of one, on sessions whose max_participants was 2. In a transaction that is rolled back, so the
+    // other tests see the data as migrated.
+    const bookedSessions = new Set([...before.bookings.values()].map((b) => b.session_id));
+    const roomy = [...before.sessions.values()].find((r) => r.max_participants === 2 && bookedSessions.has(r.id))!;
+    expect(roomy).toBeDefined();
+    const c = await db.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const participants = async () =>
+        (
+          await c.query<{ n: number }>('SELECT current_participants AS n FROM training_sessions WHERE id = $1', [
+            roomy.id,
+          ])
+        ).rows[0]!.n;
+      expect(await participants()).toBe(1);
+      const { rows: other } = await c.query<{ id: string }>(
+        `SELECT id FROM members WHERE id NOT IN (SELECT member_id FROM training_session_members WHERE session_id = $1) LIMIT 1`,
+        [roomy.id],
+      );
+      await c.query('SAVEPOINT second');
+      await expect(
+        c.query(
+          `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'confirmed')`,
+          [roomy.id, other[0]!.id],
+        ),
+      ).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/is full \(1 of 1 places taken\)/) });
+      await c.query('ROLLBACK TO SAVEPOINT second');
+      expect(await participants()).toBe(1);
+      await c.query(`UPDATE training_session_members SET booking_status = 'cancelled' WHERE session_id = $1`, [
+        roomy.id,
+      ]);
+      expect(await participants()).toBe(0);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
   });
 });

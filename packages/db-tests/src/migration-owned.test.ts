@@ -128,8 +128,8 @@ const dump = findPgDump();
 const serverMajor = Math.floor(
   Number((await adminQuery<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000,
 );
-const dumpSkip = !dump
-  ? 'no pg_dump under /usr/lib/postgresql'
+const dumpMissing = !dump
+  ? 'no pg_dump (neither under /usr/lib/postgresql nor from npm)'
   : dump.major < serverMajor
     ? `pg_dump ${dump.major} cannot dump PostgreSQL ${serverMajor}`
     : undefined;
@@ -159,14 +159,14 @@ describe('rolling every migration back', () => {
     expect(r.stdout).not.toMatch(/warning/i);
   });
 
-  it.skipIf(dumpSkip)(
-    `pg_dump --schema-only of it equals that of an empty database${dumpSkip ? ` (skipped: ${dumpSkip})` : ''}`,
-    async () => {
-      const db = await rolledBackDatabase();
-      const empty = await database('empty');
-      const [a, b] = [schemaDump(dump!.bin, db.url), schemaDump(dump!.bin, empty.url)];
-      expect(a.length).toBeGreaterThan(0);
-      expect(a).toEqual(b);
-    },
-  );
+  // A newcomer's machine without a fitting pg_dump skips this with the reason; CI must have one, so there it fails.
+  it('pg_dump --schema-only of it equals that of an empty database', async (ctx) => {
+    if (dumpMissing && !process.env.CI) ctx.skip(dumpMissing);
+    if (dumpMissing) throw new Error(`${dumpMissing}; CI needs a pg_dump that reads the server (harness/pg-dump.ts)`);
+    const db = await rolledBackDatabase();
+    const empty = await database('empty');
+    const [a, b] = [schemaDump(dump!.bin, db.url), schemaDump(dump!.bin, empty.url)];
+    expect(a).toMatch(/^-- PostgreSQL database dump$/m);
+    expect(a).toEqual(b);
+  });
 });

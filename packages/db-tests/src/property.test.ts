@@ -11,7 +11,8 @@ import { catalogSnapshot } from './harness/snapshot';
 // zones, max_participants NULL or 1 to 5, and 0 or 1 participant per session.
 
 // 15 random histories per run (fast-check draws new ones each time, so CI's three PostgreSQL versions try
-// 45); GYM_PROPERTY_RUNS asks for more when hunting a bug. Each one migrates up, down and up again.
+// 45); GYM_PROPERTY_RUNS asks for more when hunting a bug. Each one migrates up, down and up again. Zero, or
+// anything but a whole number, fails the test rather than passing it with no history tried.
 const NUM_RUNS = Number(process.env.GYM_PROPERTY_RUNS ?? 15);
 
 // Text the old columns may hold. No NUL: PostgreSQL text cannot store it.
@@ -174,8 +175,13 @@ const sorted = (m: Map<string, Row>) => [...m.entries()].sort(([a], [b]) => (a <
 
 describe('0002 round trip over random old-schema data (fast-check)', () => {
   it(`up, down, up: every row identical, every time (${NUM_RUNS} runs)`, async () => {
+    expect(NUM_RUNS, `GYM_PROPERTY_RUNS=${process.env.GYM_PROPERTY_RUNS}: a whole number of runs, 1 or more`).toSatisfy(
+      (n: number) => Number.isInteger(n) && n >= 1,
+    );
+    let ran = 0;
     await fc.assert(
       fc.asyncProperty(dataset, async (data) => {
+        ran++;
         const db = await createTestDatabase('empty');
         try {
           await migrateTo(db.url, '0001_machines');
@@ -240,5 +246,6 @@ describe('0002 round trip over random old-schema data (fast-check)', () => {
       }),
       { numRuns: NUM_RUNS, endOnFailure: true },
     );
+    expect(ran).toBe(NUM_RUNS);
   });
 });

@@ -32,6 +32,27 @@ async function machineId(n: number): Promise<string> {
   return rows[0]!.id;
 }
 
+/** Views, functions and triggers, in every schema, whose definition mentions max_participants or location. */
+async function mentionsOfDroppedColumns(q: Pick<TestDatabase['pool'], 'query'>): Promise<string[]> {
+  // Every kind of view, every function and procedure, and every trigger (its WHEN clause, columns and
+  // arguments; its function is checked with the functions), in every schema but the system's.
+  const { rows } = await q.query<{ what: string }>(
+    `SELECT 'view ' || c.oid::regclass::text AS what FROM pg_class c
+      WHERE c.relkind IN ('v', 'm') AND c.relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+        AND pg_get_viewdef(c.oid) ~* $1
+     UNION ALL
+     SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p
+      WHERE p.pronamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema') AND p.prokind IN ('f', 'p')
+        AND pg_get_functiondef(p.oid) ~* $1
+     UNION ALL
+     SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass::text FROM pg_trigger t
+      WHERE NOT t.tgisinternal AND pg_get_triggerdef(t.oid) ~* $1
+     ORDER BY 1`,
+    ['(max_participants|\\mlocation\\M)'],
+  );
+  return rows.map((r) => r.what);
+}
+
 describe("training_sessions matches the seed's After Migration schema", () => {
   it('has exactly the After Migration columns, types and nullability', async () => {
     const cols = await columns();
@@ -65,14 +86,28 @@ describe("training_sessions matches the seed's After Migration schema", () => {
     const cols = await columns();
     expect(cols.has('max_participants')).toBe(false);
     expect(cols.has('location')).toBe(false);
-    const { rows } = await db.query<{ what: string }>(
-      `SELECT 'view ' || viewname AS what FROM pg_views
-        WHERE schemaname = 'public' AND definition ~* '(max_participants|\\mlocation\\M)'
-       UNION ALL
-       SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p
-        WHERE p.pronamespace = 'public'::regnamespace AND pg_get_functiondef(p.oid) ~* '(max_participants|\\mlocation\\M)'`,
-    );
-    expect(rows).toEqual([]);
+    expect(await mentionsOfDroppedColumns(db)).toEqual([]);
+
+    // The same query finds each kind of mention, in a schema of its own: a view, a function's body, and a
+    // trigger's arguments (its function mentions neither).
+    const c = await db.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`CREATE SCHEMA scratch;
+        CREATE TABLE scratch.t (x int);
+        CREATE VIEW scratch.v AS SELECT x AS location FROM scratch.t;
+        CREATE FUNCTION scratch.f() RETURNS int LANGUAGE sql AS 'SELECT 1 AS max_participants';
+        CREATE FUNCTION scratch.trg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+        CREATE TRIGGER t_args BEFORE INSERT ON scratch.t FOR EACH ROW EXECUTE FUNCTION scratch.trg('location')`);
+      expect(await mentionsOfDroppedColumns(c)).toEqual([
+        'function scratch.f()',
+        'trigger t_args on scratch.t',
+        'view scratch.v',
+      ]);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
   });
 
   it('AC-2: a session can be created without a trainer', async () => {
@@ -228,28 +263,56 @@ describe('machines (US-001)', () => {
 
 describe('training_session_members', () => {
   it('accepts only the five booking statuses, and one booking per member and session', async () => {
-    const { rows: m } = await db.query<{ id: string }>(
-      `INSERT INTO members (first_name, last_name, email) VALUES ('A', 'B', 'ab-members@gym.test') RETURNING id`,
-    );
     const { rows: s } = await db.query<{ id: string }>(
       `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour') RETURNING id`,
       [await machineId(1)],
     );
-    await expect(
-      db.query(
-        `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'maybe')`,
-        [s[0]!.id, m[0]!.id],
-      ),
-    ).rejects.toMatchObject({ code: '23514' });
-    await db.query(
-      `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'waitlisted')`,
-      [s[0]!.id, m[0]!.id],
+    const member = async (tag: string) =>
+      (
+        await db.query<{ id: string }>(
+          `INSERT INTO members (first_name, last_name, email) VALUES ('A', 'B', $1) RETURNING id`,
+          [`status-${tag}@gym.test`],
+        )
+      ).rows[0]!.id;
+    const book = async (memberId: string, status: string) =>
+      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, $3)`, [
+        s[0]!.id,
+        memberId,
+        status,
+      ]);
+    // Each of the five, one member each (one session holds one confirmed booking; the others do not count).
+    for (const status of ['confirmed', 'waitlisted', 'cancelled', 'no_show', 'attended']) {
+      await book(await member(status), status);
+    }
+    const { rows } = await db.query<{ booking_status: string }>(
+      'SELECT booking_status FROM training_session_members WHERE session_id = $1 ORDER BY 1',
+      [s[0]!.id],
+    );
+    expect(rows.map((r) => r.booking_status)).toEqual(['attended', 'cancelled', 'confirmed', 'no_show', 'waitlisted']);
+    // Anything else, near misses included, is a CHECK violation; NULL is refused by NOT NULL.
+    for (const status of ['maybe', 'Confirmed', 'confirmed ', 'no-show', 'pending', '']) {
+      await expect(
+        book(await member(`bad-${rows.length}-${status.length}-${status}`), status),
+        status,
+      ).rejects.toMatchObject({
+        code: '23514',
+        constraint: 'training_session_members_booking_status_check',
+      });
+    }
+    // NULL on an empty session (on this one the capacity trigger, which runs first, would refuse it as full).
+    const { rows: empty } = await db.query<{ id: string }>(
+      `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour') RETURNING id`,
+      [await machineId(2)],
     );
     await expect(
-      db.query(
-        `INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, 'attended')`,
-        [s[0]!.id, m[0]!.id],
-      ),
-    ).rejects.toMatchObject({ code: '23505' });
+      db.query(`INSERT INTO training_session_members (session_id, member_id, booking_status) VALUES ($1, $2, NULL)`, [
+        empty[0]!.id,
+        await member('null'),
+      ]),
+    ).rejects.toMatchObject({ code: '23502', column: 'booking_status' });
+    // One booking per member and session, whatever the status.
+    const again = await member('again');
+    await book(again, 'waitlisted');
+    await expect(book(again, 'attended')).rejects.toMatchObject({ code: '23505' });
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type pg from 'pg';
+import { npmPgDump, type PgDump } from './pg-dump';
 import { catalogSnapshot } from './snapshot';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -17,16 +18,17 @@ export async function wholeCatalog(db: Queryable): Promise<string[]> {
     .sort();
 }
 
-/** The newest pg_dump installed under /usr/lib/postgresql, with its major version, if any. */
-export function findPgDump(): { bin: string; major: number } | undefined {
+/** The newest pg_dump at hand: Debian's under /usr/lib/postgresql, or pg_dump 18 from npm (pg-dump.ts). */
+export function findPgDump(): PgDump | undefined {
   const root = '/usr/lib/postgresql';
-  if (!fs.existsSync(root)) return undefined;
-  const majors = fs
-    .readdirSync(root)
-    .map(Number)
-    .filter((m) => Number.isInteger(m) && fs.existsSync(`${root}/${m}/bin/pg_dump`))
-    .sort((a, b) => b - a);
-  return majors.length ? { bin: `${root}/${majors[0]}/bin/pg_dump`, major: majors[0]! } : undefined;
+  const debian = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .map(Number)
+        .filter((m) => Number.isInteger(m) && fs.existsSync(`${root}/${m}/bin/pg_dump`))
+        .map((major) => ({ bin: `${root}/${major}/bin/pg_dump`, major }))
+    : [];
+  return [...debian, npmPgDump()].filter((d): d is PgDump => d !== undefined).sort((a, b) => b.major - a.major)[0];
 }
 
 /** pg_dump --schema-only, without the lines that differ between any two runs (versions, \restrict keys). */
