@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
   await migrate({ url: databaseUrl(server.adminUrl, templateDatabase) });
   console.log(
-    `[db-tests] server: ${server.kind}, PostgreSQL ${serverVersion}; template ${templateDatabase} migrated to latest`,
+    `[db-tests] server: ${server.kind}${server.detail ? ` (${server.detail})` : ''}, PostgreSQL ${serverVersion}; template ${templateDatabase} migrated to latest`,
   );
   project.provide('adminUrl', server.adminUrl);
   project.provide('templateDatabase', templateDatabase);
