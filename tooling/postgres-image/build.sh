@@ -84,8 +84,13 @@ inputs="$(echo "$key $rootfs_sha $(sha256sum "$here/docker-entrypoint.sh")" | sh
 # Where the official image keeps its cluster: from 18 on, in a folder named after the major.
 pgdata=/var/lib/postgresql/data
 [ "$major" -lt 18 ] || pgdata="/var/lib/postgresql/$major/docker"
+base="localhost/gym-db/postgres-rootfs:$major"
+replaced=()
 if [ "$(podman image inspect --format '{{index .Labels "gym-db.inputs"}}' "$name" 2>/dev/null)" != "$inputs" ]; then
-  base="localhost/gym-db/postgres-rootfs:$major"
+  # The images this build replaces, removed once nothing names them any more.
+  for image in "$name" "$base"; do
+    replaced+=("$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)")
+  done
   podman import --quiet "$rootfs_tar" "$base" >/dev/null
   ctx="$(mktemp -d)"
   cp "$here/docker-entrypoint.sh" "$ctx/"
@@ -103,4 +108,7 @@ CONTAINERFILE
   rm -rf "$ctx"
 fi
 for tag in "$@"; do podman tag "$name" "$tag"; done
+for id in "${replaced[@]}"; do
+  [ -z "$id" ] || podman rmi "$id" >/dev/null 2>&1 || true
+done
 echo "build.sh: $name: postgresql-$major $(cat "$rootfs_tar.version") from Debian $suite${*:+, tagged $*}"
