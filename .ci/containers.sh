@@ -66,6 +66,7 @@ cleanup() {
   rm -rf "$state"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 started=$SECONDS
 # The images build side by side: a cold build is mostly downloading and unpacking Debian packages.
@@ -75,11 +76,13 @@ for major in $majors; do
   build_pids+=($!)
 done
 i=0
+unbuilt=()
 for major in $majors; do
-  wait "${build_pids[$i]}" || { cat "$state/build-$major.log" >&2; fail "could not build the PostgreSQL $major image"; }
+  wait "${build_pids[$i]}" || unbuilt+=("$major")
   i=$((i + 1))
   cat "$state/build-$major.log"
 done
+((${#unbuilt[@]} == 0)) || fail "could not build the PostgreSQL image for ${unbuilt[*]} (log above)"
 echo "containers: images ready in $((SECONDS - started)) s"
 
 podman system service --time=0 "unix://$state/podman.sock" >"$state/service.log" 2>&1 &
