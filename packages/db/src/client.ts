@@ -10,6 +10,17 @@ export type DatabaseOrTransaction = PgDatabase<NodePgQueryResultHKT, typeof sche
 
 /** A Drizzle client over a pg Pool: give it a connection URL, or a pool you own (and end) yourself. */
 export function createDb(source: string | pg.Pool): Database {
-  const pool = typeof source === 'string' ? new pg.Pool({ connectionString: source }) : source;
+  const pool = typeof source === 'string' ? ownPool(source) : source;
   return drizzle(pool, { schema });
+}
+
+/**
+ * A pool of createDb's own. When the server ends an idle connection (a restart, pg_terminate_backend, a
+ * database dropped WITH (FORCE)), pg removes that client from the pool and emits 'error' on the pool: with no
+ * listener Node would end the whole process for a connection nobody was using. The next query gets a new one.
+ */
+function ownPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on('error', () => {});
+  return pool;
 }
