@@ -105,6 +105,11 @@ abstract class App {
 export class OldApp extends App {
   /** Every session the old app created or updated, with what it last wrote. */
   readonly written = new Map<string, OldWrite>();
+  /**
+   * Sessions an update is being sent for. Two loops updating one row at once could commit in the other order
+   * than their promises resolve, and `written` would hold the loser's value: one update per row at a time.
+   */
+  private readonly updating = new Set<string>();
   private readonly locations = ['Studio A', 'Cardio room', "Jo's corner", null];
 
   constructor(pool: pg.Pool, ids: AppIds) {
@@ -144,16 +149,22 @@ export class OldApp extends App {
         'update',
         async () => {
           // Sessions the old app wrote itself, whose max_participants it knows; a loaded one until there is one.
-          const own = [...this.written.keys()];
-          const id = this.pick(own.length ? own : this.ids.sessions);
+          const own = [...this.written.keys()].filter((k) => !this.updating.has(k));
+          const loaded = this.ids.sessions.filter((k) => !this.updating.has(k));
+          const id = this.pick(own.length ? own : loaded);
           const location = `moved by the old app ${this.n}`;
-          await this.pool.query('UPDATE training_sessions SET location = $2, notes = $3 WHERE id = $1', [
-            id,
-            location,
-            `old app update ${this.n}`,
-          ]);
-          const before = this.written.get(id);
-          if (before) this.written.set(id, { ...before, location });
+          this.updating.add(id);
+          try {
+            await this.pool.query('UPDATE training_sessions SET location = $2, notes = $3 WHERE id = $1', [
+              id,
+              location,
+              `old app update ${this.n}`,
+            ]);
+            const before = this.written.get(id);
+            if (before) this.written.set(id, { ...before, location });
+          } finally {
+            this.updating.delete(id);
+          }
         },
       ],
       [
