@@ -21,7 +21,7 @@ function mask(text: string, url: string): string {
     .replace(/"ts":"[^"]+"/g, '"ts":"<ts>"')
     .replace(/"(durationMs|waitedMs)":\d+/g, '"$1":0')
     .replace(/"serverVersion":"[^"]+"/g, '"serverVersion":"<version>"')
-    .replace(/\(PostgreSQL [^)]+\)/g, '(PostgreSQL <version>)')
+    .replace(/\(PostgreSQL [^()]*(\([^()]*\))?[^()]*\)/g, '(PostgreSQL <version>)')
     .replace(/\(\d+(\.\d+)? m?s\)/g, '(<duration>)')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, '<time>');
 }

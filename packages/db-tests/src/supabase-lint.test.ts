@@ -66,7 +66,7 @@ describe("Supabase's lints", () => {
     const auth = async () =>
       (
         await db.query<{ d: string }>(
-          `SELECT string_agg(p.oid::regprocedure::text || md5(pg_get_functiondef(p.oid)), ',' ORDER BY 1) AS d
+          `SELECT string_agg(p.oid::regprocedure::text || md5(pg_get_functiondef(p.oid)), ',' ORDER BY p.oid::regprocedure::text) AS d
              FROM pg_proc p WHERE p.pronamespace = 'auth'::regnamespace`,
         )
       ).rows[0]!.d;

@@ -114,6 +114,9 @@ async function startContainer(
   try {
     const container = await new PostgreSqlContainer(image)
       .withDatabase('postgres')
+      // A container's /dev/shm is 64 MB, which a parallel VACUUM or a parallel query of the 1M-row suites
+      // outgrows ("could not resize shared memory segment"); the official image's docs advise --shm-size.
+      .withSharedMemorySize(512 * 1024 * 1024)
       // What the embedded server runs with (apps/migrator's startPostgres): the suites open many connections,
       // and a throwaway server needs no durability.
       .withCommand([
