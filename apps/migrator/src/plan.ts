@@ -1,24 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { type MigrationFile, MigrationFileError, type Phase, phaseOf, readMigrationFolder } from '@gym/db/migrations';
 import type pg from 'pg';
 import { UsageError } from './errors.js';
 
-/**
- * A migration's directives are `-- migrator: <directive>` lines among the comment lines it starts with:
- * - `no-transaction`: it runs statement by statement (CONCURRENTLY, batched COMMITs);
- * - `post-deploy`: it runs after the new app is rolled out (the contract step of an expand/contract change);
- *   `migrate --pre-deploy` leaves it pending, and every migration after it in the journal waits for it;
- * - `security-baseline`: from this migration on, the database is held to the security policy: the migrator
- *   checks it after every migration and rollback step, and at the end of every run (security.ts).
- */
-// A directive may be followed by a reason on the same line: "-- migrator: no-transaction (CONCURRENTLY)".
-const DIRECTIVE = /^\s*--\s*migrator:\s*([A-Za-z][\w-]*)/;
-const DIRECTIVES = ['no-transaction', 'post-deploy', 'security-baseline'] as const;
-export type Directive = (typeof DIRECTIVES)[number];
-
-/** Pre-deploy (expand) runs before the new app is rolled out; post-deploy (contract) once the old app is gone. */
-export type Phase = 'pre-deploy' | 'post-deploy';
+export type { Phase } from '@gym/db/migrations';
 
 export const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
 
@@ -47,54 +31,28 @@ export type MigrationState =
   | { migration: LocalMigration; state: 'pending' }
   | { migration: LocalMigration; state: 'applied' | 'edited'; row: AppliedRow };
 
-/** Splits a file's text the way drizzle does and drops chunks that hold no SQL. */
-export function splitStatements(chunks: string[]): string[] {
-  return chunks.filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
-}
-
-/** The directives in the comment lines a file starts with; an unknown one is refused rather than ignored. */
-export function directivesOf(chunks: string[], file: string): Set<Directive> {
-  const found = new Set<Directive>();
-  for (const line of (chunks[0] ?? '').split('\n')) {
-    if (!/^\s*--/.test(line)) break;
-    const m = DIRECTIVE.exec(line);
-    if (!m) continue;
-    const d = m[1] as Directive;
-    if (!DIRECTIVES.includes(d)) {
-      throw new UsageError(
-        `${file} has an unknown directive "-- migrator: ${m[1]}"`,
-        `Use one of: ${DIRECTIVES.map((x) => `-- migrator: ${x}`).join(', ')}.`,
-      );
-    }
-    found.add(d);
-  }
-  return found;
-}
-
-export function isTransactional(chunks: string[], file = 'a migration'): boolean {
-  return !directivesOf(chunks, file).has('no-transaction');
-}
-
-/** The journal, files and hashes, read with drizzle-orm's own readMigrationFiles. */
+/**
+ * The journal, files and hashes (@gym/db's migration file format), with what each file's directives mean
+ * for a run. A file that breaks the format is a usage error: nothing was touched.
+ */
 export function loadMigrations(migrationsFolder: string): LocalMigration[] {
-  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
-    entries: { idx: number; tag: string; when: number }[];
-  };
-  const files = readMigrationFiles({ migrationsFolder });
-  return journal.entries.map((entry, i) => {
-    const file = files[i]!;
-    const directives = directivesOf(file.sql, `${entry.tag}.sql`);
-    return {
-      idx: entry.idx,
-      tag: entry.tag,
-      when: entry.when,
-      hash: file.hash,
-      statements: splitStatements(file.sql),
-      transactional: !directives.has('no-transaction'),
-      phase: directives.has('post-deploy') ? 'post-deploy' : 'pre-deploy',
-      securityBaseline: directives.has('security-baseline'),
-    };
-  });
+  let files: MigrationFile[];
+  try {
+    files = readMigrationFolder(migrationsFolder);
+  } catch (err) {
+    if (err instanceof MigrationFileError) throw new UsageError(err.message, err.hint);
+    throw err;
+  }
+  return files.map((file) => ({
+    idx: file.idx,
+    tag: file.tag,
+    when: file.when,
+    hash: file.hash,
+    statements: file.statements,
+    transactional: !file.directives.has('no-transaction'),
+    phase: phaseOf(file.directives),
+    securityBaseline: file.directives.has('security-baseline'),
+  }));
 }
 
 export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {

@@ -1,9 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   migrationsFolder as defaultMigrationsFolder,
   rollbackFolder as defaultRollbackFolder,
   securityPolicy as defaultSecurityPolicy,
+  MigrationFileError,
+  type RollbackFile,
+  readRollbackFile,
 } from '@gym/db/migrations';
 import type pg from 'pg';
 import { type ApplySettings, applyInOneTransaction, applyMigration } from './apply.js';
@@ -14,13 +16,13 @@ import {
   MigrationFailedError,
   StandbyError,
   UnknownAppliedMigrationError,
+  UsageError,
 } from './errors.js';
 import { noticeToEvent, type Reporter, silentReporter } from './events.js';
 import { acquireLock } from './lock.js';
 import {
   type AppliedRow,
   atSecurityBaseline,
-  isTransactional,
   type LocalMigration,
   loadMigrations,
   MIGRATIONS_TABLE,
@@ -30,7 +32,6 @@ import {
   readApplied,
   reconcile,
   resolveTarget,
-  splitStatements,
 } from './plan.js';
 import { checkSecurity, type SecurityFinding, type SecurityPolicy } from './security.js';
 import { SecurityGate } from './security-gate.js';
@@ -278,16 +279,21 @@ export async function migrate(opts: RunOptions): Promise<{ applied: string[]; he
 }
 
 function loadRollback(folder: string, tag: string): { statements: string[]; transactional: boolean } {
-  const file = path.join(folder, `${tag}.sql`);
-  if (!fs.existsSync(file)) {
+  let rollback: RollbackFile | undefined;
+  try {
+    rollback = readRollbackFile(folder, tag);
+  } catch (err) {
+    if (err instanceof MigrationFileError) throw new UsageError(err.message, err.hint);
+    throw err;
+  }
+  if (!rollback) {
     throw new MigrationFailedError(
       tag,
-      `there is no rollback file for ${tag} (${file})`,
+      `there is no rollback file for ${tag} (${path.join(folder, `${tag}.sql`)})`,
       'Write one before rolling this migration back; nothing was changed.',
     );
   }
-  const chunks = fs.readFileSync(file, 'utf8').split('--> statement-breakpoint');
-  return { statements: splitStatements(chunks), transactional: isTransactional(chunks, `rollback/${tag}.sql`) };
+  return { statements: rollback.statements, transactional: !rollback.directives.has('no-transaction') };
 }
 
 /**

@@ -1,15 +1,9 @@
-import { migrationsFolder } from '@gym/db/migrations';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { directivesOf, isTransactional, migrationsFolder, splitStatements } from '@gym/db/migrations';
 import { describe, expect, it } from 'vitest';
-import {
-  type AppliedRow,
-  directivesOf,
-  isTransactional,
-  type LocalMigration,
-  loadMigrations,
-  reconcile,
-  resolveTarget,
-  splitStatements,
-} from '../src/plan.js';
+import { type AppliedRow, type LocalMigration, loadMigrations, reconcile, resolveTarget } from '../src/plan.js';
 
 const m = (idx: number, tag: string, when: number, hash = `hash-${tag}`): LocalMigration => ({
   idx,
@@ -90,8 +84,32 @@ describe('statements and markers', () => {
     expect([...both].sort()).toEqual(['no-transaction', 'post-deploy']);
     expect(directivesOf(['-- why\nSELECT 1;\n-- migrator: post-deploy'], 'x.sql').size).toBe(0);
     expect(() => directivesOf(['-- migrator: post-deploi\nSELECT 1'], 'x.sql')).toThrowError(
-      expect.objectContaining({ exitCode: 2, message: expect.stringContaining('x.sql has an unknown directive') }),
+      expect.objectContaining({
+        name: 'MigrationFileError',
+        message: expect.stringContaining('x.sql has an unknown directive'),
+      }),
     );
+  });
+
+  it('refuses a migration with an unknown directive as a usage error (exit 2), before anything runs', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gym-directive-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'meta'));
+      fs.writeFileSync(
+        path.join(dir, 'meta', '_journal.json'),
+        JSON.stringify({ entries: [{ idx: 0, version: '7', when: 1, tag: '0000_x', breakpoints: true }] }),
+      );
+      fs.writeFileSync(path.join(dir, '0000_x.sql'), '-- why\n-- migrator: post-deploi\nSELECT 1;\n');
+      expect(() => loadMigrations(dir)).toThrowError(
+        expect.objectContaining({
+          exitCode: 2,
+          kind: 'usage',
+          message: '0000_x.sql has an unknown directive "-- migrator: post-deploi"',
+        }),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the no-transaction marker from the leading comments only', () => {
