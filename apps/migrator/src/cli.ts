@@ -5,12 +5,11 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { devServerPort, LocalPgError, pgMajorFromEnv } from '@gym/local-pg';
+import type { EmbeddedServer } from '@gym/local-pg/embedded';
 import { count, duration } from './args.js';
-import { devServerPort } from './dev-server.js';
-import type { EmbeddedServer } from './embedded.js';
 import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors.js';
-import { createRenderer, formatMs } from './events.js';
-import { pgMajorFromEnv } from './pg-version.js';
+import { createRenderer, formatMs, renderDevServerEvent } from './events.js';
 import { defaults, migrate, type RunOptions, rollback, status } from './run.js';
 import { makeRedactor, passwordOf, redactUrl } from './url.js';
 
@@ -116,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     if (values.embedded || command === 'start') {
-      const { embeddedOptionsFromEnv, startEmbedded } = await import('./embedded.js');
+      const { embeddedOptionsFromEnv, startEmbedded } = await import('@gym/local-pg/embedded');
       const fromEnv = embeddedOptionsFromEnv();
       const port = command === 'start' ? (count('port', values.port) ?? fromEnv.port ?? devServerPort) : fromEnv.port;
       embedded = await startEmbedded({ version: pgMajorFromEnv(), ...fromEnv, port });
@@ -128,16 +127,16 @@ async function main(argv: string[]): Promise<number> {
       reporter({ event: 'embedded', version: embedded.version, dataDir: embedded.dataDir, port: embedded.port });
     }
     if (command === 'start') {
-      const { serveUntilStopped } = await import('./dev-server.js');
+      const { serveUntilStopped } = await import('@gym/local-pg');
       await migrate(options);
       serving = true;
       await serveUntilStopped({
         server: embedded!,
         database: 'gym',
-        seed: !!values.seed,
-        json,
+        // Loaded only here: drizzle-seed and @gym/db are not needed by any other command.
+        seed: values.seed ? async (url) => (await import('./seed.js')).seedSampleWeek(url) : undefined,
         signal: controller.signal,
-        out,
+        report: (e) => out(renderDevServerEvent(e, json)),
       });
     } else if (command === 'migrate') await migrate(options);
     else if (command === 'rollback') await rollback(options);
@@ -191,8 +190,14 @@ function printStatus(
 
 /** The one place errors become text: a single line, what is wrong and what to do, no password. */
 function report(err: unknown, json: boolean, redact: (s: string) => string): number {
-  const known = err instanceof MigratorError ? err : undefined;
-  const exitCode = known?.exitCode ?? ExitCode.migrationFailed;
+  const known = err instanceof MigratorError || err instanceof LocalPgError ? err : undefined;
+  // The local server's errors are all of this machine's setup: the usage/configuration exit code.
+  const exitCode =
+    err instanceof LocalPgError
+      ? ExitCode.usage
+      : err instanceof MigratorError
+        ? err.exitCode
+        : ExitCode.migrationFailed;
   const message = (known?.message ?? (err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
   const hint = (known?.hint ?? 'This is unexpected; run again with --json and report the output.')
     .replace(/\s+/g, ' ')

@@ -119,15 +119,6 @@ export class InterruptedError extends MigratorError {
   readonly kind = 'interrupted';
 }
 
-/**
- * The embedded PostgreSQL could not start (a binary that cannot run, a port or data folder in use, a data
- * folder of another major): a problem of this machine's setup, so the usage/configuration exit code.
- */
-export class EmbeddedServerError extends MigratorError {
-  readonly exitCode = ExitCode.usage;
-  readonly kind = 'embedded';
-}
-
 /** The SQLSTATE of a pg error, if it is one. */
 export function sqlStateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

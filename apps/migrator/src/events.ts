@@ -1,3 +1,4 @@
+import type { DevServerEvent } from '@gym/local-pg';
 import type { Phase } from './plan.js';
 import type { SecurityFinding } from './security.js';
 
@@ -146,4 +147,22 @@ export function createRenderer(opts: {
     const line = opts.json ? JSON.stringify({ ts: new Date().toISOString(), ...e }) : human(e);
     if (line !== null) opts.write(opts.redact(line));
   };
+}
+
+/**
+ * `db:start`'s own lines, as text or JSON: not redacted, since the URL it prints with its password is the
+ * local server's published credential and the point of the command.
+ */
+export function renderDevServerEvent(e: DevServerEvent, json: boolean): string {
+  if (json) return JSON.stringify(e);
+  switch (e.event) {
+    case 'seeded':
+      return `seeded ${e.trainers} trainers, ${e.members} members and ${e.sessions} booked sessions in the week of ${e.weekStart.slice(0, 10)}`;
+    case 'seed_skipped':
+      return `not seeding: ${e.reason}`;
+    case 'ready':
+      return `DATABASE_URL=${e.databaseUrl}\nReady: the database runs until you press Ctrl-C.`;
+    case 'stopping':
+      return 'stopping the embedded PostgreSQL';
+  }
 }

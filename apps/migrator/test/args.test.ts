@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { isConcurrentIndexStatement } from '../src/apply.js';
 import { count, duration } from '../src/args.js';
 import { createRenderer, formatMs, noticeToEvent } from '../src/events.js';
-import { pgMajorFromEnv } from '../src/pg-version.js';
 
 describe('duration flags', () => {
   it.each([
@@ -80,16 +79,5 @@ describe('events', () => {
     expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'notice', message: '***' });
     expect(formatMs(999)).toBe('999 ms');
     expect(formatMs(1500)).toBe('1.50 s');
-  });
-});
-
-describe('GYM_PG_VERSION', () => {
-  it('picks 15, 17 or 18, defaults to 15, and refuses anything else', () => {
-    expect(pgMajorFromEnv({})).toBe('15');
-    expect(pgMajorFromEnv({ GYM_PG_VERSION: '17' })).toBe('17');
-    expect(pgMajorFromEnv({ GYM_PG_VERSION: '18.4' })).toBe('18');
-    expect(() => pgMajorFromEnv({ GYM_PG_VERSION: '16' })).toThrowError(
-      expect.objectContaining({ exitCode: 2, message: expect.stringContaining('GYM_PG_VERSION is "16"') }),
-    );
   });
 });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { freePort } from '@gym/migrator';
+import { freePort } from '@gym/local-pg';
 import { seedSampleWeek } from '@gym/migrator/seed';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';

@@ -13,12 +13,15 @@ function files(dir: string): string[] {
 const mtime = (file: string) => fs.statSync(file).mtimeMs;
 
 /**
- * The suites start the CLI compiled (harness/cli.ts), and it loads @gym/db's compiled dist/. `pnpm test`
- * builds both first (turbo's ^build); a suite started some other way (vitest on one file, after an edit)
- * gets them built here, whenever a dist/ is missing or older than its source.
+ * The suites start the CLI compiled (harness/cli.ts), and it loads the compiled dist/ of the workspace
+ * packages it imports. `pnpm test` builds them all first (turbo's ^build); a suite started some other way
+ * (vitest on one file, after an edit) gets them built here, whenever a dist/ is missing or older than its
+ * source. In dependency order: each is compiled against the dist/ of those before it.
  */
+const cliPackages = ['packages/db', 'packages/local-pg', 'apps/migrator'];
+
 export function ensureCompiledCli(log: (line: string) => void): void {
-  for (const pkg of ['packages/db', 'apps/migrator']) {
+  for (const pkg of cliPackages) {
     const dir = path.join(repoRoot, pkg);
     const sources = [
       ...files(path.join(dir, 'src')),

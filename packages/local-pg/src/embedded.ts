@@ -5,7 +5,7 @@ import pg from 'pg';
 import { runnableBinaries, serverUser } from './embedded-binaries.js';
 import { checkMajor, claimDataDir, reachableDataDir, removeOwner, writeOwner } from './embedded-data-dir.js';
 import { initCluster, PortInUse, type RunningPostgres, startPostgres } from './embedded-process.js';
-import { UsageError } from './errors.js';
+import { LocalSettingError } from './errors.js';
 import { defaultPgMajor, type PgMajor } from './pg-version.js';
 import { freePort } from './port.js';
 
@@ -34,7 +34,7 @@ export function embeddedOptionsFromEnv(env: Record<string, string | undefined> =
 } {
   const raw = env.GYM_EMBEDDED_PORT?.trim();
   if (raw && !(/^\d+$/.test(raw) && Number(raw) > 0 && Number(raw) < 65536)) {
-    throw new UsageError(
+    throw new LocalSettingError(
       `GYM_EMBEDDED_PORT is "${raw}", which is not a TCP port`,
       'Set it to a number from 1 to 65535.',
     );
