@@ -17,6 +17,7 @@ red_test='gate: a test planted to fail'
 # package, and where its vitest config picks up a test file
 packages=(
   '@gym/migrator apps/migrator/test'
+  '@gym/migrate packages/migrate/test'
   '@gym/local-pg packages/local-pg/test'
   '@gym/db-tests packages/db-tests/src'
   '@gym/bookings packages/bookings/test'

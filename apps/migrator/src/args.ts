@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '@gym/migrate';
 
 /** A duration flag's value in milliseconds: "500ms", "2s", "1m", or a bare number of milliseconds. */
 export function duration(name: string, raw: string | undefined): number | undefined {

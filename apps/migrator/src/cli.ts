@@ -7,11 +7,22 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { devServerPort, LocalPgError, pgMajorFromEnv } from '@gym/local-pg';
 import type { EmbeddedServer } from '@gym/local-pg/embedded';
+import {
+  defaults,
+  ExitCode,
+  InterruptedError,
+  MigratorError,
+  makeRedactor,
+  migrate,
+  passwordOf,
+  type RunOptions,
+  redactUrl,
+  rollback,
+  status,
+  UsageError,
+} from '@gym/migrate';
 import { count, duration } from './args.js';
-import { ExitCode, InterruptedError, MigratorError, UsageError } from './errors.js';
-import { createRenderer, formatMs, renderDevServerEvent } from './events.js';
-import { defaults, migrate, type RunOptions, rollback, status } from './run.js';
-import { makeRedactor, passwordOf, redactUrl } from './url.js';
+import { createRenderer, formatMs, renderDevServerEvent } from './render.js';
 
 const USAGE = `usage: gym-migrate <migrate|rollback|status|start> [options]
   start                    start the embedded PostgreSQL, migrate it, print its DATABASE_URL, run until Ctrl-C

@@ -1,5 +1,5 @@
 import { pgMajorFromEnv } from '@gym/local-pg';
-import { ExitCode } from '@gym/migrator';
+import { ExitCode } from '@gym/migrate';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';

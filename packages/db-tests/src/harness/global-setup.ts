@@ -1,4 +1,4 @@
-import { migrate } from '@gym/migrator';
+import { migrate } from '@gym/migrate';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureCompiledCli } from './build';

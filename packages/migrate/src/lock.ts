@@ -7,7 +7,7 @@ export const MIGRATION_LOCK_KEY = '6781293002';
 
 /**
  * Takes the session-level advisory lock on the connection that will run the migration (see withSession in
- * run.ts for why that one), polling with pg_try_advisory_lock.
+ * session.ts for why that one), polling with pg_try_advisory_lock.
  *
  * Polling rather than a blocking pg_advisory_lock() is deliberate: a backend blocked in that call holds a
  * snapshot, and CREATE INDEX CONCURRENTLY in the lock holder's migration waits for every such snapshot to

@@ -22,7 +22,7 @@ export interface MigrationRun {
   phase: Phase;
   statements: string[];
   transactional: boolean;
-  /** Records the outcome in drizzle.__drizzle_migrations; inside the transaction when there is one. */
+  /** Records the outcome in the migrations table (state.ts); inside the transaction when there is one. */
   record: (client: pg.Client) => Promise<void>;
   /**
    * Checks the database once the migration's statements ran: before COMMIT in a transactional one, so

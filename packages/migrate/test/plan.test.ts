@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { directivesOf, isTransactional, migrationsFolder, splitStatements } from '@gym/db/migrations';
 import { describe, expect, it } from 'vitest';
-import { type AppliedRow, type LocalMigration, loadMigrations, reconcile, resolveTarget } from '../src/plan.js';
+import { type LocalMigration, loadMigrations, reconcile, resolveTarget } from '../src/plan.js';
+import type { AppliedRow } from '../src/state.js';
 
 const m = (idx: number, tag: string, when: number, hash = `hash-${tag}`): LocalMigration => ({
   idx,

@@ -1,10 +1,8 @@
 import { type MigrationFile, MigrationFileError, type Phase, phaseOf, readMigrationFolder } from '@gym/db/migrations';
-import type pg from 'pg';
 import { UsageError } from './errors.js';
+import type { AppliedRow } from './state.js';
 
 export type { Phase } from '@gym/db/migrations';
-
-export const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
 
 export interface LocalMigration {
   idx: number;
@@ -18,13 +16,6 @@ export interface LocalMigration {
   phase: Phase;
   /** Marked `-- migrator: security-baseline`: the security check applies once this one is applied. */
   securityBaseline?: boolean;
-}
-
-export interface AppliedRow {
-  id: number;
-  hash: string;
-  createdAt: number | null;
-  appliedAt: Date | null;
 }
 
 export type MigrationState =
@@ -52,27 +43,6 @@ export function loadMigrations(migrationsFolder: string): LocalMigration[] {
     transactional: !file.directives.has('no-transaction'),
     phase: phaseOf(file.directives),
     securityBaseline: file.directives.has('security-baseline'),
-  }));
-}
-
-export async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
-  const { rows: exists } = await client.query<{ t: string | null }>(
-    `SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`,
-  );
-  if (!exists[0]?.t) return [];
-  const { rows: cols } = await client.query<{ present: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns
-                     WHERE table_schema = 'drizzle' AND table_name = '__drizzle_migrations' AND column_name = 'applied_at') AS present`,
-  );
-  const appliedAt = cols[0]?.present ? 'applied_at' : 'NULL::timestamptz';
-  const { rows } = await client.query<{ id: number; hash: string; created_at: string | null; applied_at: Date | null }>(
-    `SELECT id, hash, created_at, ${appliedAt} AS applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    hash: r.hash,
-    createdAt: r.created_at === null ? null : Number(r.created_at),
-    appliedAt: r.applied_at,
   }));
 }
 
@@ -150,4 +120,9 @@ export function planMigrate(
  */
 export function atSecurityBaseline(local: LocalMigration[], applied: Set<number>): boolean {
   return local.some((m) => m.securityBaseline && applied.has(m.idx));
+}
+
+/** The journal indexes of the migrations applied in `states`. */
+export function appliedSet(states: MigrationState[]): Set<number> {
+  return new Set(states.filter((s) => s.state !== 'pending').map((s) => s.migration.idx));
 }

@@ -2,7 +2,8 @@ import type { SecurityFinding } from './security.js';
 
 /**
  * Exit codes are a contract with deploy jobs (README, "Running in a deploy job"). Every failure the
- * migrator can report is one of these typed errors; only cli.ts turns them into text and an exit code.
+ * migrator can report is one of these typed errors; only the CLI (apps/migrator, render.ts) turns them into
+ * text and an exit code.
  */
 export const ExitCode = {
   ok: 0,
@@ -71,7 +72,7 @@ export class SecurityCheckError extends MigratorError {
 }
 
 /**
- * drizzle.__drizzle_migrations records a migration that the journal does not have: one regenerated,
+ * The migrations table records a migration that the journal does not have: one regenerated,
  * renamed or removed after it was applied. What the database holds is then not what the files describe.
  */
 export class UnknownAppliedMigrationError extends MigratorError {
