@@ -10,8 +10,8 @@ export async function runStart({ options, output, signal, embedded, seed, servin
   await serveUntilStopped({
     server: embedded!,
     database: 'gym',
-    // Loaded only here: drizzle-seed and @gym/db are not needed by any other command.
-    seed: seed ? async (url) => (await import('../seed.js')).seedSampleWeek(url) : undefined,
+    // Loaded only here: drizzle-seed and @gym/bookings are not needed by any other command.
+    seed: seed ? async (url) => (await import('@gym/bookings/sample-week')).seedSampleWeek(url) : undefined,
     signal,
     report: (e) => output.write(renderDevServerEvent(e, output.json)),
   });

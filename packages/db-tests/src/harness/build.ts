@@ -18,7 +18,7 @@ const mtime = (file: string) => fs.statSync(file).mtimeMs;
  * (vitest on one file, after an edit) gets them built here, whenever a dist/ is missing or older than its
  * source. In dependency order: each is compiled against the dist/ of those before it.
  */
-const cliPackages = ['packages/db', 'packages/migrate', 'packages/local-pg', 'apps/migrator'];
+const cliPackages = ['packages/db', 'packages/migrate', 'packages/local-pg', 'packages/bookings', 'apps/migrator'];
 
 export function ensureCompiledCli(log: (line: string) => void): void {
   for (const pkg of cliPackages) {

@@ -1,6 +1,7 @@
 import { createDb, members, trainers } from '@gym/db';
 import { sql } from 'drizzle-orm';
 import { seed } from 'drizzle-seed';
+import { bookSession } from './book-session.js';
 
 /** drizzle-seed's seed number: the same number gives the same people every time. */
 const SEED = 20_240_601;
@@ -30,11 +31,27 @@ function random(seedNumber: number): () => number {
 }
 
 /**
- * Fills an empty database with a week of sample bookings on the three machines: people from drizzle-seed
- * (made for this: realistic names and emails, the same ones for the same seed number), and a timetable of
- * one-hour sessions from opening to closing time, each booked through the app's own booking function so that
- * every rule it checks holds. Refuses a database that already has people or sessions: seeding never mixes
- * sample data with real data.
+ * `count` version-4 UUIDs from `next`. drizzle-seed's own uuid() leaves the variant digit random, so most of
+ * its ids are not RFC 4122 UUIDs, and bookSession's input schema (z.uuid()) refuses them as member ids.
+ */
+function uuids(next: () => number, count: number): string[] {
+  return Array.from({ length: count }, () => {
+    const bytes = Array.from({ length: 16 }, () => Math.floor(next() * 256));
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+    const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  });
+}
+
+/**
+ * Fills an empty database with a week of sample bookings on the three machines (`pnpm db:start --seed`):
+ * people from drizzle-seed (made for this: realistic names and emails, the same ones for the same seed
+ * number), and a timetable of one-hour sessions from opening to closing time, each booked through
+ * bookSession, as the app books, so that every rule the booking function checks holds. `url` is a trusted
+ * connection (db:start's, as the server's owner), for which the member booking rules (how far ahead, how
+ * many) do not apply: the week's past days are booked too. Refuses a database that already has people or
+ * sessions: seeding never mixes sample data with real data.
  */
 export async function seedSampleWeek(url: string, now = new Date()): Promise<SeedResult> {
   const db = createDb(url);
@@ -51,11 +68,15 @@ export async function seedSampleWeek(url: string, now = new Date()): Promise<See
     }
     const weekStart = weekStartOf(now);
     let sessions = 0;
+    // The people's ids come from a generator of their own, so that the timetable's draws stay as they were.
+    const ids = random(SEED + 1);
+    const [trainerIdPool, memberIdPool] = [uuids(ids, 4), uuids(ids, 30)];
     await db.transaction(async (tx) => {
       await seed(tx, { trainers, members }, { seed: SEED }).refine((f) => ({
         trainers: {
           count: 4,
           columns: {
+            id: f.valuesFromArray({ values: trainerIdPool, isUnique: true }),
             phone: f.phoneNumber({ template: '+1 (555) ###-####' }),
             status: f.default({ defaultValue: 'active' }),
             createdAt: f.default({ defaultValue: weekStart }),
@@ -65,6 +86,7 @@ export async function seedSampleWeek(url: string, now = new Date()): Promise<See
         members: {
           count: 30,
           columns: {
+            id: f.valuesFromArray({ values: memberIdPool, isUnique: true }),
             phone: f.phoneNumber({ template: '+1 (555) ###-####' }),
             status: f.default({ defaultValue: 'active' }),
             createdAt: f.default({ defaultValue: weekStart }),
@@ -91,9 +113,13 @@ export async function seedSampleWeek(url: string, now = new Date()): Promise<See
             const end = new Date(start.getTime() + 3_600_000);
             const member = memberIds[Math.floor(next() * memberIds.length)]!;
             const trainer = next() < 1 / 3 ? trainerIds[Math.floor(next() * trainerIds.length)]! : null;
-            await tx.execute(
-              sql`SELECT create_training_session_with_members(${machineId}::uuid, ${member}::uuid, ${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz, ${trainer}::uuid)`,
-            );
+            await bookSession(tx, {
+              machineId,
+              memberId: member,
+              scheduledStart: start,
+              scheduledEnd: end,
+              trainerId: trainer,
+            });
             sessions++;
           }
         }
