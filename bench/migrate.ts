@@ -100,7 +100,7 @@ function provenance() {
     .sort();
   return {
     gitHead: git(['rev-parse', 'HEAD']),
-    uncommitted: git(['status', '--porcelain', '--', 'apps/migrator', 'packages/db/migrations'])
+    uncommitted: git(['status', '--porcelain', '--', 'packages/migrate', 'apps/migrator', 'packages/db/migrations'])
       .split('\n')
       .filter(Boolean),
     migrations: Object.fromEntries(files.map((f) => [f, sha256File(path.join(migrationsFolder, f))])),
