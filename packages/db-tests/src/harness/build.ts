@@ -28,8 +28,13 @@ export function ensureCompiledCli(log: (line: string) => void): void {
       path.join(dir, 'tsconfig.build.json'),
       path.join(dir, 'package.json'),
     ];
-    const built = files(path.join(dir, 'dist'));
-    if (built.length > 0 && Math.min(...built.map(mtime)) >= Math.max(...sources.map(mtime))) continue;
+    // What tsc emits for each source module: a file left in dist/ by a module since moved or removed (tsc
+    // never deletes one) must not make dist/ look stale forever.
+    const built = files(path.join(dir, 'src'))
+      .filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))
+      .map((f) => path.join(dir, 'dist', path.relative(path.join(dir, 'src'), f).replace(/\.ts$/, '.js')));
+    if (built.every((f) => fs.existsSync(f)) && Math.min(...built.map(mtime)) >= Math.max(...sources.map(mtime)))
+      continue;
     log(`building ${pkg}/dist (missing or older than its source)`);
     const r = spawnSync(path.join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
       cwd: dir,
