@@ -52,18 +52,37 @@ export function findTableNames(files: { file: string; text: string }[]): Finding
   return found;
 }
 
-/** The repository's files as git sees them: tracked, and new ones not ignored. */
+/**
+ * The repository's files as git sees them (tracked, and new ones not ignored); without git (an unpacked
+ * archive), every file but dependencies and build output.
+ */
 export function repoFiles(root = repoRoot): { file: string; text: string }[] {
-  const list = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  })
-    .split('\0')
-    .filter(Boolean);
+  let list: string[];
+  try {
+    list = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    })
+      .split('\0')
+      .filter(Boolean);
+  } catch {
+    list = walk(root, '');
+  }
   return list
     .filter((file) => scanned.test(file) && fs.existsSync(path.join(root, file)))
     .map((file) => ({ file, text: fs.readFileSync(path.join(root, file), 'utf8') }));
+}
+
+const skipped = new Set(['node_modules', 'dist', '.git', '.turbo', '.data', 'coverage']);
+
+function walk(root: string, dir: string): string[] {
+  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) return skipped.has(e.name) ? [] : walk(root, rel);
+    return e.isFile() ? [rel] : [];
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
