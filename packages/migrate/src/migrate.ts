@@ -3,6 +3,11 @@ import { appliedSet, atSecurityBaseline, type LocalMigration, planMigrate } from
 import { checkStop, type RunOptions, withSession } from './session.js';
 import { ensureMigrationsTable, recordApplied, refuseEdited } from './state.js';
 
+/**
+ * Applies the pending migrations that planMigrate chooses, in journal order, each in its own transaction (or
+ * statement by statement, when it says no-transaction), under the migration lock; the security gate checks
+ * every step once the database is held to the policy.
+ */
 export async function migrate(opts: RunOptions): Promise<{ applied: string[]; heldBack: string[]; waiting: string[] }> {
   const started = Date.now();
   return withSession(opts, true, async ({ client, target, local, states, reporter, settings, gate }) => {
