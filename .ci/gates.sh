@@ -17,6 +17,8 @@ red_test='gate: a test planted to fail'
 # package, and where its vitest config picks up a test file
 packages=(
   '@gym/migrator apps/migrator/test'
+  '@gym/migrate packages/migrate/test'
+  '@gym/local-pg packages/local-pg/test'
   '@gym/db-tests packages/db-tests/src'
   '@gym/bookings packages/bookings/test'
 )
@@ -31,6 +33,10 @@ trap restore EXIT
 failed=0
 # The output without colours, for grep.
 plain() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log"; }
+# Whether the output has a line matching (grep -E) the pattern. Not `plain | grep -q`: grep -q stops at the
+# first match, sed then dies of SIGPIPE on its next write, and pipefail turns the match into a failure
+# (one run in five, once the match sits in the first 4 KiB of a longer output).
+has() { grep -Eq -- "$1" <(plain); }
 fail() {
   echo "gates: FAILED: $*"
   echo "--- the last lines of its output:"
@@ -43,14 +49,14 @@ if ! pnpm typecheck >"$log" 2>&1; then
   fail "pnpm typecheck is not green to begin with"
 elif ! pnpm typecheck >"$log" 2>&1; then
   fail "pnpm typecheck is not green the second time"
-elif ! plain | grep -Eq '^Cached: +([0-9]+) cached, \1 total'; then
+elif ! has '^Cached: +([0-9]+) cached, \1 total'; then
   fail "the second pnpm typecheck did not replay every turbo task from the cache; the typecheck gate needs a cached green run"
 else
   sed -i 's/export function createDb(/export function createDatabase(/' packages/db/src/client.ts
   sed -i 's/export { createDb,/export { createDatabase,/' packages/db/src/index.ts
   if pnpm typecheck >"$log" 2>&1; then
     fail "renaming createDb in @gym/db left pnpm typecheck green"
-  elif ! plain | grep -Eq "error TS[0-9]+: .*'createDb'"; then
+  elif ! has "error TS[0-9]+: .*'createDb'"; then
     fail "pnpm typecheck failed, but with no type error naming createDb (the planted break)"
   else
     echo "gates: ok: after a cached green run, a renamed @gym/db export fails pnpm typecheck: $(plain | grep -Em1 "error TS[0-9]+: .*'createDb'" | sed 's/^.*: error/error/')"
@@ -65,7 +71,7 @@ for p in "${packages[@]}"; do
   printf "import { expect, it } from 'vitest';\n\nit('%s', () => {\n  expect(1).toBe(2);\n});\n" "$red_test" >"$file"
   if pnpm test --filter="$pkg" -- "$planted_file" >"$log" 2>&1; then
     fail "a failing test in $pkg left pnpm test green"
-  elif ! plain | grep -qF "$red_test" || ! plain | grep -Eq 'Tests +1 failed'; then
+  elif ! has "$red_test" || ! has 'Tests +1 failed'; then
     fail "pnpm test --filter=$pkg failed, but not for the planted test (no \"$red_test\" and \"Tests 1 failed\")"
   else
     echo "gates: ok: a failing test fails pnpm test in $pkg ($(plain | grep -Eom1 'Tests +1 failed'))"

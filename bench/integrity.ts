@@ -13,8 +13,9 @@
  * latency of a probe query that overlaps the contestant. Then booking latency: 200 bookings through
  * create_training_session_with_members on free slots, before the contestant and after it.
  */
+
+import { migrate } from '@gym/migrate';
 import type pg from 'pg';
-import { migrate } from '../apps/migrator/src/index';
 import { connectClient, openServer } from './lib/server';
 import { fmtMs, fmtRatio, median, round, table } from './lib/stats';
 

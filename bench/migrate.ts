@@ -17,9 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { migrationsFolder } from '@gym/db/migrations';
+import { migrate, readApplied } from '@gym/migrate';
 import type pg from 'pg';
-import { migrate } from '../apps/migrator/src/index';
-import { migrationsFolder } from '../packages/db/src/migrations';
 import {
   inWindow,
   overlapping,
@@ -100,7 +100,7 @@ function provenance() {
     .sort();
   return {
     gitHead: git(['rev-parse', 'HEAD']),
-    uncommitted: git(['status', '--porcelain', '--', 'apps/migrator', 'packages/db/migrations'])
+    uncommitted: git(['status', '--porcelain', '--', 'packages/migrate', 'apps/migrator', 'packages/db/migrations'])
       .split('\n')
       .filter(Boolean),
     migrations: Object.fromEntries(files.map((f) => [f, sha256File(path.join(migrationsFolder, f))])),
@@ -186,11 +186,10 @@ async function schemaAfter(
           ).rows[0]!.n,
         )
       : null;
-    const applied = (
-      await c
-        .query<{ n: string }>(`SELECT count(*) AS n FROM drizzle.__drizzle_migrations`)
-        .catch(() => ({ rows: [{ n: '?' }] }))
-    ).rows[0]!.n;
+    const applied = await readApplied(c).then(
+      (rows) => String(rows.length),
+      () => '?',
+    );
     return {
       columns: cols.map((r) => `${r.column_name}${r.is_nullable === 'NO' ? ' NOT NULL' : ''}`),
       indexes: idx.map((r) => `${r.indexdef}${r.valid ? '' : ' INVALID'}`),

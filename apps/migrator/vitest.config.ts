@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The unit project: pure logic of the migrator, no server. The integration suites are in @gym/db-tests.
+// The CLI's unit project: flags, --help and rendering, no server. The CLI's runs are proven in @gym/db-tests.
 export default defineConfig({
   test: {
     name: 'unit',

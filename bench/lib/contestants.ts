@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type MigratorEvent, migrate } from '../../apps/migrator/src/index';
+import { type MigratorEvent, migrate } from '@gym/migrate';
 import { connectClient } from './server';
 
 export type ContestantId = 'a' | 'b';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import pg from 'pg';
-import { type EmbeddedServer, startEmbedded } from '../../apps/migrator/src/embedded';
 
 /**
  * Where the bench databases live: the server named by DATABASE_URL, or an embedded PostgreSQL 15 started for

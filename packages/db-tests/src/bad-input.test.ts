@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ExitCode } from '@gym/migrator';
+import { ExitCode } from '@gym/migrate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, withCredentials, withHostPort } from './harness/admin';
 import { runCli } from './harness/cli';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ExitCode } from '@gym/migrator';
+import { ExitCode } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from './harness/cli';
 import { perTestResources } from './harness/resources';

@@ -1,5 +1,5 @@
 import { migrationsFolder } from '@gym/db/migrations';
-import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
+import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
 import { migrateTo } from './harness/migrate';
@@ -54,10 +54,10 @@ describe('migrators started at once', () => {
     for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
 
     // One row per migration, in journal order, with drizzle's hash and created_at.
-    const { rows } = await db.query<{ hash: string; created_at: string }>(
-      'SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
+    const rows = await readApplied(db);
+    expect(rows.map((r) => ({ hash: r.hash, createdAt: r.createdAt }))).toEqual(
+      local.map((m) => ({ hash: m.hash, createdAt: m.when })),
     );
-    expect(rows).toEqual(local.map((m) => ({ hash: m.hash, created_at: String(m.when) })));
 
     // The one that got the lock first applied everything, in journal order. The four others were polling when
     // the lock was let go, and found nothing left to do: they got the lock only after the winner had released
@@ -152,7 +152,6 @@ describe('the advisory lock', () => {
     await app.query('COMMIT');
     const done = await first.done;
     expect(done.code, done.stderr).toBe(0);
-    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
-    expect(rows[0]!.n).toBe(String(local.length));
+    expect(await readApplied(db)).toHaveLength(local.length);
   });
 });

@@ -1,5 +1,5 @@
 import { migrationsFolder } from '@gym/db/migrations';
-import { loadMigrations, MIGRATION_LOCK_KEY } from '@gym/migrator';
+import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOldSessionsBulk } from './harness/bulk';
 import { runCli, spawnCli } from './harness/cli';
@@ -45,7 +45,7 @@ async function expectUntouched(db: TestDatabase): Promise<void> {
 }
 
 async function migrationsRecorded(db: TestDatabase): Promise<number> {
-  return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations')).rows[0]!.n);
+  return (await readApplied(db)).length;
 }
 
 async function lockIsFree(db: TestDatabase): Promise<boolean> {

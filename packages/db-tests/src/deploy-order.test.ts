@@ -1,4 +1,4 @@
-import { migrate } from '@gym/migrator';
+import { migrate } from '@gym/migrate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCaller } from './harness/as-role';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, pgMajorFromEnv } from '@gym/migrator';
-import { type EmbeddedServer, startEmbedded } from '@gym/migrator/embedded';
+import { freePort, pgMajorFromEnv } from '@gym/local-pg';
+import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';

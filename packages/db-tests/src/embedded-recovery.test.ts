@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, pgMajorFromEnv } from '@gym/migrator';
-import { startEmbedded } from '@gym/migrator/embedded';
+import { freePort, pgMajorFromEnv } from '@gym/local-pg';
+import { startEmbedded } from '@gym/local-pg/embedded';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './harness/cli';
 import { alive, postmasterPid, processesUsing, tempEmbeddedDirs } from './harness/embedded-dir';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pgMajorFromEnv } from '@gym/migrator';
-import { startEmbedded } from '@gym/migrator/embedded';
+import { pgMajorFromEnv } from '@gym/local-pg';
+import { startEmbedded } from '@gym/local-pg/embedded';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 

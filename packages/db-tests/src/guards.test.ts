@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { ExitCode } from '@gym/migrator';
+import { ExitCode, readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { adminQuery, withCredentials } from './harness/admin';
 import { runCli } from './harness/cli';
@@ -78,10 +78,8 @@ describe('the pooler probe', () => {
 describe('a migration regenerated under the same tag after it was applied', () => {
   it('migrate and rollback exit 8 with one line saying what to do, nothing changed; status lists the unknown row', async () => {
     const db = await database('template');
-    const applied = await db.query<{ hash: string; created_at: string }>(
-      'SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id DESC LIMIT 1',
-    );
-    const old = applied.rows[0]!;
+    const last = (await readApplied(db)).at(-1)!;
+    const old = { hash: last.hash, created_at: String(last.createdAt) };
     expect(Number(old.created_at)).toBe(journalWhen(LAST));
 
     // drizzle-kit drop + generate of the last migration: same tag, a later journal `when`, other content.

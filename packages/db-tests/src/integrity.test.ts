@@ -1,4 +1,4 @@
-import { ExitCode } from '@gym/migrator';
+import { ExitCode } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import type { TestDatabase } from './harness/db';

@@ -1,3 +1,4 @@
+import { readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { migrateTo } from './harness/migrate';
@@ -50,11 +51,9 @@ describe('a migration merged late', () => {
 
     const { rows } = await db.query<{ label: string }>('SELECT label FROM late_feature');
     expect(rows).toEqual([{ label: 'merged late' }]);
-    const { rows: recorded } = await db.query<{ created_at: string }>(
-      'SELECT created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id',
-    );
-    expect(recorded.map((x) => x.created_at)).toEqual(
-      allTags.map((t) => String(journalWhen(t))).concat(String(journalWhen('0001_machines') + 1000)),
+    const recorded = await readApplied(db);
+    expect(recorded.map((x) => x.createdAt)).toEqual(
+      allTags.map((t) => journalWhen(t)).concat(journalWhen('0001_machines') + 1000),
     );
     const after = await runCli(['status', '--migrations', copy.dir, '--url', db.url]);
     expect(after.stdout).toMatch(new RegExp(`^${LATE}\\s+applied\\s`, 'm'));

@@ -1,4 +1,4 @@
-import { status } from '@gym/migrator';
+import { status } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from './harness/migrate';
 import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';

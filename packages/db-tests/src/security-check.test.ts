@@ -1,4 +1,4 @@
-import { ExitCode, status } from '@gym/migrator';
+import { ExitCode, status } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';
 import { migrateTo, rollbackTo } from './harness/migrate';

@@ -1,4 +1,5 @@
-import { ExitCode, pgMajorFromEnv } from '@gym/migrator';
+import { pgMajorFromEnv } from '@gym/local-pg';
+import { ExitCode } from '@gym/migrate';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './harness/cli';

@@ -1,4 +1,4 @@
-import { freePort } from '@gym/migrator';
+import { freePort } from '@gym/local-pg';
 import pg from 'pg';
 import { inject } from 'vitest';
 

@@ -1,4 +1,5 @@
-import { migrate, pgMajorFromEnv } from '@gym/migrator';
+import { pgMajorFromEnv } from '@gym/local-pg';
+import { migrate } from '@gym/migrate';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureCompiledCli } from './build';

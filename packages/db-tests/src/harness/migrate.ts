@@ -1,4 +1,4 @@
-import { migrate, type RunOptions, rollback } from '@gym/migrator';
+import { migrate, type RunOptions, rollback } from '@gym/migrate';
 
 /** The programmatic migrator with test-friendly bounds (the CLI tests cover the defaults). */
 const fast: Partial<RunOptions> = { connectRetryForMs: 0, lockWaitMs: 30_000 };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@gym/migrator';
+import { freePort } from '@gym/local-pg';
 import { waitFor } from './wait';
 
 /** The pgbouncer binary (Debian's package puts it in /usr/sbin), or undefined when it is not installed. */

@@ -1,5 +1,5 @@
 import { migrationsFolder } from '@gym/db/migrations';
-import { loadMigrations } from '@gym/migrator';
+import { loadMigrations } from '@gym/migrate';
 import { copyMigrations, type MigrationsCopy } from './migrations-copy';
 
 /** Every migration tag in the journal, in order. */

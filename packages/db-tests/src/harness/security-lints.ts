@@ -1,5 +1,5 @@
 import { securityPolicy } from '@gym/db/migrations';
-import { checkSecurity, securityCheckNames } from '@gym/migrator';
+import { checkSecurity, securityCheckNames } from '@gym/migrate';
 import type pg from 'pg';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type PgMajor, pgMajorFromEnv } from '@gym/migrator';
-import { startEmbedded } from '@gym/migrator/embedded';
+import { type PgMajor, pgMajorFromEnv } from '@gym/local-pg';
+import { startEmbedded } from '@gym/local-pg/embedded';
 
 export type ServerKind = 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded';
 

@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, type PgMajor } from '@gym/migrator';
-import { type EmbeddedServer, startEmbedded } from '@gym/migrator/embedded';
+import { freePort, type PgMajor } from '@gym/local-pg';
+import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import pg from 'pg';
 import { postmasterPid } from './embedded-dir';
 import { waitFor } from './wait';
