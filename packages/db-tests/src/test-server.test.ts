@@ -1,4 +1,4 @@
-import { supportedPgMajors } from '@gym/migrator';
+import { supportedPgMajors } from '@gym/local-pg';
 import { describe, expect, inject, it } from 'vitest';
 import { adminQuery } from './harness/admin';
 import { runHarnessFixture } from './harness/fixture-suite';
