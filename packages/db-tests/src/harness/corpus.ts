@@ -187,6 +187,9 @@ export interface AppCall {
   kind: string;
   ok: boolean;
   error?: string;
+  /** When it was sent and how long until its answer, in performance.now() ms (what the bench reads). */
+  sent: number;
+  ms: number;
 }
 
 export interface AppShape {
@@ -289,12 +292,19 @@ export class CorpusApp {
         (async () => {
           for (let i = w; this.running; i++) {
             const [kind, op] = ops[i % ops.length]!;
+            const sent = performance.now();
             try {
               await op();
-              this.calls.push({ kind, ok: true });
+              this.calls.push({ kind, ok: true, sent, ms: performance.now() - sent });
             } catch (err) {
               const e = err as Error & { code?: string };
-              this.calls.push({ kind, ok: false, error: `${e.code}: ${e.message}` });
+              this.calls.push({
+                kind,
+                ok: false,
+                error: `${e.code}: ${e.message}`,
+                sent,
+                ms: performance.now() - sent,
+              });
             }
             await sleep(2);
           }
