@@ -242,8 +242,9 @@ export class CorpusApp {
         'insert',
         () => {
           const n = this.n++;
-          // After the loaded sessions (one an hour from 2020 on), so that no insert overlaps one.
-          const start = new Date(Date.UTC(2040, 0, 1) + n * 3_600_000);
+          // After the loaded sessions (one an hour from 2020 on, for as many hours as there are rows), so that no
+          // insert overlaps one at any size: a fixed year would fall among them from ~175,000 rows on.
+          const start = new Date(Date.UTC(2020, 0, 1) + (this.rows + 24 + n) * 3_600_000);
           const extra = Object.entries(this.shape.inserts);
           const cols = ['machine_id', 'scheduled_start', 'scheduled_end', 'status', 'notes', ...extra.map(([c]) => c)];
           const values = ['$1', '$2', '$3', `'scheduled'`, '$4', ...extra.map(([, v]) => v)];
