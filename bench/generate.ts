@@ -445,7 +445,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
             log(trialLine(t));
             if (t.slowest && t.slowest.ms > 100)
               log(
-                `    slowest app query: ${t.slowest.kind} ${fmtMs(t.slowest.ms)}; ${t.slowest.contestantRan[0] ?? ''}`,
+                `    slowest app query: ${t.slowest.kind} ${fmtMs(t.slowest.ms)}; meanwhile ${t.slowest.contestantRan.find((q) => q.startsWith('[active')) ?? t.slowest.contestantRan[0] ?? '?'}`,
               );
             trials.push(t);
           }
