@@ -480,9 +480,13 @@ async function main(): Promise<number> {
       const { runIntegrity } = await import('./integrity');
       return runIntegrity(argv.filter((_, i) => i !== mode && i !== mode + 1));
     }
+    if (value === 'generate') {
+      const { runGenerate } = await import('./generate');
+      return runGenerate(argv.filter((_, i) => i !== mode && i !== mode + 1));
+    }
     if (value !== 'rollout') {
       process.stderr.write(
-        `--mode takes "rollout" (the whole deploy, issue 9) or "integrity" (issue 8), not ${value}\n`,
+        `--mode takes "rollout" (the whole deploy, issue 9), "integrity" (issue 8) or "generate" (issue 19), not ${value}\n`,
       );
       return 2;
     }

@@ -280,12 +280,14 @@ function renderMigration(
 ): string {
   const header: string[] = [];
   const concurrently = steps.some((s) => s.actions.some((a) => a.noTransaction && /CONCURRENTLY/.test(a.sql)));
-  const batches = steps.some((s) => s.actions.some((a) => a.noTransaction && /COMMIT;/.test(a.sql)));
+  const batches = steps.some((s) => s.actions.some((a) => a.noTransaction && /v_target_ms/.test(a.sql)));
+  const validates = steps.some((s) => s.actions.some((a) => a.noTransaction && /VALIDATE CONSTRAINT/.test(a.sql)));
   const enumValues = steps.some((s) => s.first);
   if (!transactional) {
     const why = [
       concurrently && 'CONCURRENTLY',
       batches && 'committed batches',
+      validates && 'VALIDATE after its NOT VALID constraint commits',
       enumValues && 'new enum values',
     ].filter(Boolean);
     header.push(`-- migrator: no-transaction (${why.join(', ')})`);

@@ -93,6 +93,7 @@ describe('forward rules', () => {
     const [add, validate] = r.steps[0]!.actions;
     expect(add!.sql).toMatch(/ON DELETE CASCADE NOT VALID/);
     expect(validate!.sql).toContain('VALIDATE CONSTRAINT "t_fk"');
+    expect(validate!.noTransaction).toBe(true);
   });
 
   it('adds a UNIQUE constraint through a concurrent unique index and USING INDEX', () => {
@@ -131,6 +132,13 @@ describe('forward rules', () => {
     const at = order.map((s) => sql.lastIndexOf(s));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('validates the NOT NULL CHECK outside the transaction that added it (whose ACCESS EXCLUSIVE lasts to COMMIT)', () => {
+    const r = rewrite('ALTER TABLE "t" ALTER COLUMN "name" SET NOT NULL;', ctx({ phase: 'post-deploy' }));
+    if (!('steps' in r)) throw new Error('refused');
+    const validate = r.steps[0]!.actions.find((a) => a.sql.includes('VALIDATE CONSTRAINT'));
+    expect(validate?.noTransaction).toBe(true);
   });
 
   it('archives a dropped column before dropping it', () => {

@@ -5,7 +5,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from './cli';
 import {
-  type AppShape,
   CORPUS_ROWS,
   CorpusApp,
   columnsOf,
@@ -17,6 +16,7 @@ import {
   statementsOf,
   type Workspace,
 } from './corpus';
+import { baseEdit, type CorpusCase, type RefusalCase } from './corpus-cases';
 import { createTestDatabase, type TestDatabase } from './db';
 import { catalogSnapshot, withoutMigrationArchives } from './snapshot';
 import { wholeCatalog } from './whole-catalog';
@@ -32,45 +32,6 @@ export const CORPUS_LOCK_TIMEOUT_MS = 200;
  * pg_locks must stay below it.
  */
 export const CORPUS_APP_WAIT_MS = 2 * CORPUS_LOCK_TIMEOUT_MS;
-
-/** One schema change of the corpus. */
-export interface CorpusCase {
-  name: string;
-  title: string;
-  edit(ws: Workspace): void;
-  /** Extra gym-generate arguments (--backfill). */
-  args?: string[];
-  /** The phases of the files gym-generate should write, in order. */
-  phases: ('pre-deploy' | 'post-deploy')[];
-  /** Rewrites the files' headers must name. */
-  rewrites: string[];
-  /** The app before the deploy (old) and after it (new). */
-  oldApp?: Partial<AppShape>;
-  newApp?: Partial<AppShape>;
-}
-
-/** A change gym-generate must refuse: exit 3, one line per refused statement, nothing written. */
-export interface RefusalCase {
-  name: string;
-  title: string;
-  edit(ws: Workspace): void;
-  /** Each refusal line must match one of these, in any order, and there must be as many lines. */
-  refused: RegExp[];
-}
-
-/** The base every case starts from: the real schema plus an enum column and a varchar column to change. */
-function baseEdit(ws: Workspace): void {
-  ws.edit(
-    'training-sessions.ts',
-    "import { check, index, integer, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';",
-    "import { check, index, integer, pgEnum, pgPolicy, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';\n\nexport const sessionIntensity = pgEnum('session_intensity', ['easy', 'moderate', 'hard']);",
-  );
-  ws.edit(
-    'training-sessions.ts',
-    "    sessionType: text('session_type'),",
-    "    sessionType: text('session_type'),\n    intensity: sessionIntensity('intensity'),\n    roomCode: varchar('room_code', { length: 20 }),",
-  );
-}
 
 const squawk = path.join(repoRoot, 'packages/db/node_modules/.bin/squawk');
 const squawkConfig = path.join(repoRoot, 'packages/generate/squawk.toml');

@@ -187,6 +187,9 @@ export interface AppCall {
   kind: string;
   ok: boolean;
   error?: string;
+  /** When it was sent and how long until its answer, in performance.now() ms (what the bench reads). */
+  sent: number;
+  ms: number;
 }
 
 export interface AppShape {
@@ -239,8 +242,9 @@ export class CorpusApp {
         'insert',
         () => {
           const n = this.n++;
-          // After the loaded sessions (one an hour from 2020 on), so that no insert overlaps one.
-          const start = new Date(Date.UTC(2040, 0, 1) + n * 3_600_000);
+          // After the loaded sessions (one an hour from 2020 on, for as many hours as there are rows), so that no
+          // insert overlaps one at any size: a fixed year would fall among them from ~175,000 rows on.
+          const start = new Date(Date.UTC(2020, 0, 1) + (this.rows + 24 + n) * 3_600_000);
           const extra = Object.entries(this.shape.inserts);
           const cols = ['machine_id', 'scheduled_start', 'scheduled_end', 'status', 'notes', ...extra.map(([c]) => c)];
           const values = ['$1', '$2', '$3', `'scheduled'`, '$4', ...extra.map(([, v]) => v)];
@@ -289,12 +293,19 @@ export class CorpusApp {
         (async () => {
           for (let i = w; this.running; i++) {
             const [kind, op] = ops[i % ops.length]!;
+            const sent = performance.now();
             try {
               await op();
-              this.calls.push({ kind, ok: true });
+              this.calls.push({ kind, ok: true, sent, ms: performance.now() - sent });
             } catch (err) {
               const e = err as Error & { code?: string };
-              this.calls.push({ kind, ok: false, error: `${e.code}: ${e.message}` });
+              this.calls.push({
+                kind,
+                ok: false,
+                error: `${e.code}: ${e.message}`,
+                sent,
+                ms: performance.now() - sent,
+              });
             }
             await sleep(2);
           }
