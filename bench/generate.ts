@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type MigratorEvent, migrate } from '@gym/migrate';
 import pg from 'pg';
-import { type MigratorEvent, migrate } from '../apps/migrator/src/index';
 import {
   type AppCall,
   type AppShape,
