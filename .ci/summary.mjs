@@ -3,6 +3,8 @@
 // file or hook that failed (its tests then count as skipped, not failed), a missing or empty report, or a
 // skipped test that the allowlist does not expect on this PostgreSQL major. What it finds goes to stderr.
 // Usage: node .ci/summary.mjs pg<major> <report.json>...
+//        node .ci/summary.mjs <label> <report-pg<major>.json>...   (a run over several majors, as the container
+//        step's: each report's major is read from its name)
 //        node .ci/summary.mjs --list        (prints the allowlist: the skips CI expects, with their reasons)
 // The allowlist is .ci/expected-skips.tsv (GYM_EXPECTED_SKIPS names another file).
 import fs from 'node:fs';
@@ -37,12 +39,15 @@ if (process.argv[2] === '--list') {
 }
 
 const [label, ...files] = process.argv.slice(2);
-const major = /^pg(\d+)$/.exec(label ?? '')?.[1];
-if (!major || files.length === 0) {
-  console.error('usage: node .ci/summary.mjs pg<major> <report.json>...');
+const labelMajor = /^pg(\d+)$/.exec(label ?? '')?.[1];
+/** The PostgreSQL major a report is of: the label's, or the report file's name's (...-pg17.json). */
+const majorOf = (file) => labelMajor ?? /-pg(\d+)\.json$/.exec(file)?.[1];
+if (!label || files.length === 0 || files.some((f) => !majorOf(f))) {
+  console.error('usage: node .ci/summary.mjs pg<major> <report.json>... | <label> <report-pg<major>.json>...');
   process.exit(2);
 }
-const expected = allowlist.filter((e) => e.majors.includes('*') || e.majors.includes(major));
+const expectedOn = (major) => allowlist.filter((e) => e.majors.includes('*') || e.majors.includes(major));
+const expected = [...new Set(files.flatMap((f) => expectedOn(majorOf(f))))];
 
 let passed = 0;
 let failed = 0;
@@ -78,7 +83,7 @@ for (const file of files) {
         console.error(`${label}: failed: ${id}`);
       } else {
         skipped++;
-        const allowed = expected.find((e) => e.id === id);
+        const allowed = expectedOn(majorOf(file)).find((e) => e.id === id);
         if (allowed) {
           seenExpected.add(allowed);
           console.error(`${label}: expected skip: ${id} (${allowed.reason})`);
