@@ -14,8 +14,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const file = path.join(repoRoot, 'packages/x/src/pool.test.ts');
 type Status = 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
 let n = 0;
-function report(tests: [string, Status][], fileStatus?: 'failed'): string {
-  const out = path.join(dir, `report-${n++}.json`);
+function report(tests: [string, Status][], fileStatus?: 'failed', major?: number): string {
+  const out = path.join(dir, `report-${n++}${major ? `-pg${major}` : ''}.json`);
   const assertionResults = tests.map(([title, status]) => ({ ancestorTitles: ['behind a pooler'], title, status }));
   const count = (s: Status) => tests.filter(([, st]) => st === s).length;
   fs.writeFileSync(
@@ -96,5 +96,20 @@ describe('.ci/summary.mjs', () => {
     expect(missing).toMatchObject({ code: 1, stdout: 'pg15: 0 passed, 1 failed\n' });
     expect(missing.stderr).toContain('no test report was written');
     expect(summary('pg15', report([]))).toMatchObject({ code: 1, stdout: 'pg15: 0 passed, 1 failed\n' });
+  });
+
+  it('a run over several majors (the container step) reads the major of each report from its name', () => {
+    const skipped: [string, Status][] = [['dumps', 'skipped']];
+    const r = summary(
+      'testcontainers',
+      report(skipped, undefined, 17),
+      report([['migrates', 'passed']], undefined, 15),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('testcontainers: 1 passed, 0 failed, 1 skipped\n');
+    const bad = summary('testcontainers', report(skipped, undefined, 15));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('UNEXPECTED skip: packages/x/src/pool.test.ts > behind a pooler > dumps');
+    expect(summary('testcontainers', report(skipped)).code).toBe(2);
   });
 });
