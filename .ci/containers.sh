@@ -141,7 +141,7 @@ for major in $majors; do
   done
   # Proof that containers served the run: each suite's global setup names its server; every one must be a
   # container of this major's image, and podman must have started each one.
-  servers="$(grep -o '\[db-tests\] server: [^;]*' "$log" | sort -u || true)"
+  servers="$(grep -o '\[gym-testing\] server: [^;]*' "$log" | sort -u || true)"
   if [ "$(grep -c 'server: ' <<<"$servers")" != "${#suites[@]}" ] ||
     grep -v "server: testcontainers (postgres:$major-alpine, container [0-9a-f]*), PostgreSQL $major\." <<<"$servers"; then
     echo "containers: FAILED: PostgreSQL $major: the servers of ${suites[*]} were not ${#suites[@]} containers of postgres:$major-alpine:" >&2

@@ -1,7 +1,7 @@
 /**
  * pnpm bench:migrate --mode generate [--rows 1000000] [--cases a,b] [--runs 1] [--out bench/results/<file>.json]
  *
- * Issue 19: the safe-generate corpus's schema changes (packages/db-tests/src/harness/corpus-cases.ts, the
+ * Issue 19: the safe-generate corpus's schema changes (packages/testing/src/corpus-cases.ts, the
  * cases the corpus suites prove) on a loaded table, each applied twice, side by side, on fresh copies of the
  * same loaded database while the corpus's app reads and writes training_sessions:
  *   (dk)  drizzle-kit's own SQL for the change, as drizzle-kit writes the file, applied by drizzle-orm's
@@ -27,10 +27,10 @@ import {
   generate,
   loadCorpusRows,
   type Workspace,
-} from '../packages/db-tests/src/harness/corpus';
-import { baseEdit, CORPUS_CASES, type CorpusCase } from '../packages/db-tests/src/harness/corpus-cases';
-import { drizzleMigrate } from '../packages/db-tests/src/harness/drizzle-migrate';
-import { catalogSnapshot, withoutMigrationArchives } from '../packages/db-tests/src/harness/snapshot';
+} from '../packages/testing/src/corpus';
+import { baseEdit, CORPUS_CASES, type CorpusCase } from '../packages/testing/src/corpus-cases';
+import { drizzleMigrate } from '../packages/testing/src/drizzle-migrate';
+import { catalogSnapshot, withoutMigrationArchives } from '../packages/testing/src/snapshot';
 import { statementDurations } from './lib/analyze';
 import { type LockReport, LockSampler, type StatementSpan } from './lib/locks';
 import { type BenchServer, connectClient, dbName, openServer } from './lib/server';
@@ -406,7 +406,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     if (baseRun.code !== 0)
       throw new Error(`db:generate of the corpus base failed: ${baseRun.stderr || baseRun.stdout}`);
 
-    // The loaded database every trial copies: the base schema, then the corpus's rows (harness/corpus.ts).
+    // The loaded database every trial copies: the base schema, then the corpus's rows (corpus.ts).
     const templateUrl = await server.freshDatabase(TEMPLATE_DB);
     await migrate({ url: templateUrl, migrationsFolder: base.migrations, connectRetryForMs: 0 });
     const pool = new pg.Pool({ connectionString: templateUrl, max: 1, application_name: 'bench-load' });

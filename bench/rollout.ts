@@ -9,7 +9,7 @@
  *       INDEX CONCURRENTLY, trainer_id DROP NOT NULL, statement by statement, with the old app running;
  *   (a) the seed's SQL in one transaction, as Drizzle's migrate() runs it (lib/contestants.ts), with the old
  *       app running (which it then breaks).
- * The apps are the test suite's (packages/db-tests/src/harness/apps.ts): the old app's six statements
+ * The apps are the test suite's (packages/testing/src/apps.ts): the old app's six statements
  * verbatim, the new app through @gym/db. Every query is recorded. Per phase: the total time and the max app
  * stall (the longest latency of any app query whose [sent, answered] overlaps the phase), and failed queries.
  */
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@gym/migrate';
 import pg from 'pg';
-import { type AppIds, type AppQuery, NewApp, OldApp } from '../packages/db-tests/src/harness/apps';
+import { type AppIds, type AppQuery, NewApp, OldApp } from '../packages/testing/src/apps';
 import { SEED_PRELUDE, SEED_SQL_FILE } from './lib/contestants';
 import { loadOldSchema } from './lib/load';
 import { connectClient, openServer } from './lib/server';

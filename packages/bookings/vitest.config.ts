@@ -1,4 +1,4 @@
-import { databaseTestConfig } from '@gym/db-tests/vitest';
+import { databaseTestConfig } from '@gym/testing/vitest';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig(databaseTestConfig());

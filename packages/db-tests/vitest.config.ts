@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { workspaceSource } from './src/harness/vitest-preset.js';
+import { globalSetup, workspaceSource } from '@gym/testing/vitest';
 
 export default defineConfig({
   // Workspace packages load from their TypeScript source (the "@gym/source" export condition): no build first.
@@ -15,7 +15,7 @@ export default defineConfig({
       // may leave out files that every version's run proves already, to stay within its budget.
       ...(process.env.GYM_EXCLUDE_SUITES?.split(',').filter(Boolean) ?? []),
     ],
-    globalSetup: ['./src/harness/global-setup.ts'],
+    globalSetup: [globalSetup],
     // Each file gets its own database, so files run in parallel; the machine has 2 cores.
     pool: 'forks',
     maxWorkers: 4,

@@ -1,5 +1,5 @@
 import { createSessionDataSchema, machines, trainingSessionMembers, trainingSessions } from '@gym/db';
-import { useTestDatabase } from '@gym/db-tests/harness';
+import { useTestDatabase } from '@gym/testing';
 import { DrizzleQueryError, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

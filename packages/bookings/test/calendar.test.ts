@@ -1,5 +1,5 @@
 import { asCaller, trainers, trainingSessionMembers } from '@gym/db';
-import { useTestDatabase } from '@gym/db-tests/harness';
+import { useTestDatabase } from '@gym/testing';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { calendarQuery } from '../src/calendar.js';

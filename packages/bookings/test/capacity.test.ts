@@ -1,5 +1,5 @@
 import { trainingSessionMembers, trainingSessions } from '@gym/db';
-import { useTestDatabase } from '@gym/db-tests/harness';
+import { useTestDatabase } from '@gym/testing';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookSession, toBookingError } from '../src/index.js';

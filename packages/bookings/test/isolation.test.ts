@@ -1,5 +1,5 @@
 import { trainingSessions } from '@gym/db';
-import { useTestDatabase } from '@gym/db-tests/harness';
+import { useTestDatabase } from '@gym/testing';
 import { and, eq, gte, lt } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BookingError, findPgError } from '../src/index.js';

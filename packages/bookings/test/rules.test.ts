@@ -1,5 +1,5 @@
 import { asCaller, type CallerClaims, members, trainingSessionMembers, trainingSessions } from '@gym/db';
-import { useTestDatabase } from '@gym/db-tests/harness';
+import { useTestDatabase } from '@gym/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BookingErrorCode, bookSession, cancelSession, toBookingError } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { perTestResources } from '@gym/db-tests/harness';
+import { perTestResources } from '@gym/testing';
 import { describe, expect, it } from 'vitest';
 import { seedSampleWeek } from '../src/sample-week.js';
 

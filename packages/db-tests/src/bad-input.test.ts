@@ -1,17 +1,17 @@
 import net from 'node:net';
 import { ExitCode } from '@gym/migrate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, withCredentials, withHostPort } from './harness/admin';
-import { runCli } from './harness/cli';
-import type { TestDatabase } from './harness/db';
-import { migrateTo } from './harness/migrate';
-import { copyMigrations } from './harness/migrations-copy';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
-import { waitFor } from './harness/wait';
+import { closedPort, withCredentials, withHostPort } from '@gym/testing/admin';
+import { runCli } from '@gym/testing/cli';
+import type { TestDatabase } from '@gym/testing/db';
+import { migrateTo } from '@gym/testing/migrate';
+import { copyMigrations } from '@gym/testing/migrations-copy';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { waitFor } from '@gym/testing/wait';
 
 // Issue 3: every bad input gets a clear one-line error, its documented exit code, and a database left
 // exactly as it was (catalog and every row compared before and after).

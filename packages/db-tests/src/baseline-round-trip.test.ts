@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import type { TestDatabase } from './harness/db';
-import { migrateTo } from './harness/migrate';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { dataSnapshot } from './harness/snapshot';
-import { wholeCatalog } from './harness/whole-catalog';
+import { runCli } from '@gym/testing/cli';
+import type { TestDatabase } from '@gym/testing/db';
+import { migrateTo } from '@gym/testing/migrate';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { dataSnapshot } from '@gym/testing/snapshot';
+import { wholeCatalog } from '@gym/testing/whole-catalog';
 
 // Issue 16, item 10: `db:rollback --to 0000_baseline` then `db:migrate` used to put every session back on
 // Machine 1 (the machine archive went with `machines`, keyed by its uuids), and 0007 then moved the overlapping

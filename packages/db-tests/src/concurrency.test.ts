@@ -1,13 +1,13 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from './harness/cli';
-import { migrateTo } from './harness/migrate';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
-import { waitFor } from './harness/wait';
+import { runCli, spawnCli } from '@gym/testing/cli';
+import { migrateTo } from '@gym/testing/migrate';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { waitFor } from '@gym/testing/wait';
 
 // Issue 3, "Locks": a session-level advisory lock makes concurrent deploys safe, and waiting for it is bounded.
 const { database, client } = perTestResources();

@@ -6,10 +6,10 @@ import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import { readApplied } from '@gym/migrate';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closedPort } from './harness/admin';
-import { spawnCli } from './harness/cli';
-import { eventsOf, followJson, parseJsonLines } from './harness/output';
-import { allTags } from './harness/release';
+import { closedPort } from '@gym/testing/admin';
+import { spawnCli } from '@gym/testing/cli';
+import { eventsOf, followJson, parseJsonLines } from '@gym/testing/output';
+import { allTags } from '@gym/testing/release';
 
 // Issue 3, "Connection": a deploy job that starts beside its database retries until the server is up.
 let server: EmbeddedServer | undefined;

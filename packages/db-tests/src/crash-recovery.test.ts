@@ -1,16 +1,16 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOldSessionsBulk } from './harness/bulk';
-import { runCli, spawnCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
-import { migrateTo } from './harness/migrate';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { eventsOf, expectOneLineError, followJson, parseJsonLines } from './harness/output';
-import { US002_CONTRACT } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { rowsById } from './harness/snapshot';
-import { waitFor } from './harness/wait';
+import { loadOldSessionsBulk } from '@gym/testing/bulk';
+import { runCli, spawnCli } from '@gym/testing/cli';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
+import { migrateTo } from '@gym/testing/migrate';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { eventsOf, expectOneLineError, followJson, parseJsonLines } from '@gym/testing/output';
+import { US002_CONTRACT } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { rowsById } from '@gym/testing/snapshot';
+import { waitFor } from '@gym/testing/wait';
 
 // Issue 3, "Signals": SIGINT/SIGTERM stop the run after the current statement and release the lock; a later
 // run completes the work, including after a kill -9 in the middle of 0002 (the expand step) and a SIGINT in the

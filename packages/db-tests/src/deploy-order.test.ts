@@ -1,15 +1,15 @@
 import { migrate } from '@gym/migrate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asCaller } from './harness/as-role';
-import { runCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
-import { copyMigrations } from './harness/migrations-copy';
-import { propertyRuns } from './harness/property-runs';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { cleanLints, makeSupabaseLike, runSecurityLints } from './harness/security-lints';
-import { catalogSnapshot } from './harness/snapshot';
+import { asRole } from '@gym/testing/as-role';
+import { runCli } from '@gym/testing/cli';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
+import { copyMigrations } from '@gym/testing/migrations-copy';
+import { propertyRuns } from '@gym/testing/property-runs';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { cleanLints, makeSupabaseLike, runSecurityLints } from '@gym/testing/security-lints';
+import { catalogSnapshot } from '@gym/testing/snapshot';
 
 // Issue 16, item 1: one schema whatever the deploy order. Every order the migrator allows (plain migrate;
 // --pre-deploy then migrate; release by release with --to; the README's deploy job on an empty database;
@@ -67,7 +67,7 @@ describe('the deploy orders the migrator allows', () => {
     await cli(['migrate'], db.url);
     await oneBooking(db);
     for (const view of ['member_session_history', 'trainer_session_history', 'training_sessions_calendar']) {
-      expect(await asCaller(db.pool, { role: 'anon' }, `SELECT * FROM ${view}`), view).toMatchObject({
+      expect(await asRole(db.pool, { role: 'anon' }, `SELECT * FROM ${view}`), view).toMatchObject({
         error: '42501',
       });
     }
@@ -127,11 +127,11 @@ describe('a database an earlier migrator deployed in another order', () => {
       await oneBooking(db);
       if (platform === 'supabase-like') {
         // What issue 16 found: 0004 recreated the history views after 0006, with Supabase's default grants.
-        const leaked = await asCaller(db.pool, { role: 'anon' }, 'SELECT * FROM member_session_history');
+        const leaked = await asRole(db.pool, { role: 'anon' }, 'SELECT * FROM member_session_history');
         expect(leaked).toMatchObject({ error: undefined, rowCount: 1 });
       }
       await migrate({ url: db.url, connectRetryForMs: 0 });
-      expect(await asCaller(db.pool, { role: 'anon' }, 'SELECT * FROM member_session_history')).toMatchObject({
+      expect(await asRole(db.pool, { role: 'anon' }, 'SELECT * FROM member_session_history')).toMatchObject({
         error: '42501',
       });
       expect(await catalogSnapshot(db), platform).toEqual(reference.get(platform));

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminQuery, withCredentials } from './harness/admin';
-import { type AppIds, type AppQuery, appPool, createAppRole, NewApp, OldApp } from './harness/apps';
-import { runCli } from './harness/cli';
-import { createTestDatabase, type TestDatabase } from './harness/db';
-import { migrateTo, rollbackTo } from './harness/migrate';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { parseJsonLines } from './harness/output';
-import { archivedValues } from './harness/sql-file';
+import { adminQuery, withCredentials } from '@gym/testing/admin';
+import { type AppIds, type AppQuery, appPool, createAppRole, NewApp, OldApp } from '@gym/testing/apps';
+import { runCli } from '@gym/testing/cli';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
+import { migrateTo, rollbackTo } from '@gym/testing/migrate';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { parseJsonLines } from '@gym/testing/output';
+import { archivedValues } from '@gym/testing/sql-file';
 
 // Issue 9: a deploy that never breaks the running app. The old app (the six statements it sends, verbatim)
 // runs before `db:migrate --pre-deploy`, through it and through the rollout; the new app (@gym/db) runs from

@@ -3,10 +3,10 @@ import { readApplied, status } from '@gym/migrate';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, it } from 'vitest';
-import { migrateTo } from './harness/migrate';
-import { copyMigrations } from './harness/migrations-copy';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
+import { migrateTo } from '@gym/testing/migrate';
+import { copyMigrations } from '@gym/testing/migrations-copy';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
 
 // The migrator keeps Drizzle's migrations table compatible with drizzle-orm's own migrate(), both ways.
 // Its rows are read through the migrator's state module (readApplied), the only code that names the table.

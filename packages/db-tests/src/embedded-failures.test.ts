@@ -5,9 +5,9 @@ import { freePort, pgMajorFromEnv } from '@gym/local-pg';
 import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import { tempEmbeddedDirs } from './harness/embedded-dir';
-import { expectOneLineError } from './harness/output';
+import { runCli } from '@gym/testing/cli';
+import { tempEmbeddedDirs } from '@gym/testing/embedded-dir';
+import { expectOneLineError } from '@gym/testing/output';
 
 // Issue 12, item 3: when the embedded server cannot start, `pnpm db:migrate --embedded` says why in one line
 // (what is wrong, what to do), exits 2, and prints no stack trace and no unhandled 'error' event.

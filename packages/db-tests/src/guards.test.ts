@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { ExitCode, readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { adminQuery, withCredentials } from './harness/admin';
-import { runCli } from './harness/cli';
-import type { TestDatabase } from './harness/db';
-import { migrateTo } from './harness/migrate';
-import { copyMigrations, journalWhen } from './harness/migrations-copy';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
+import { adminQuery, withCredentials } from '@gym/testing/admin';
+import { runCli } from '@gym/testing/cli';
+import type { TestDatabase } from '@gym/testing/db';
+import { migrateTo } from '@gym/testing/migrate';
+import { copyMigrations, journalWhen } from '@gym/testing/migrations-copy';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 
 // Issue 16, item 9: the migrator's guards fail closed. The pooler probe refuses when it cannot open the second
 // connection that its proof needs, and applied rows that match no journal entry (a migration regenerated

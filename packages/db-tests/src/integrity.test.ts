@@ -1,13 +1,13 @@
 import { ExitCode } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import type { TestDatabase } from './harness/db';
-import { migrateTo, rollbackTo } from './harness/migrate';
-import { expectOneLineError } from './harness/output';
-import { allTags } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
-import { runSqlFileByHand } from './harness/sql-file';
+import { runCli } from '@gym/testing/cli';
+import type { TestDatabase } from '@gym/testing/db';
+import { migrateTo, rollbackTo } from '@gym/testing/migrate';
+import { expectOneLineError } from '@gym/testing/output';
+import { allTags } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { runSqlFileByHand } from '@gym/testing/sql-file';
 
 // Issue 8, item 4: 0007_training_sessions_integrity on a database that US-002 left with double bookings.
 const TAG = '0007_training_sessions_integrity';

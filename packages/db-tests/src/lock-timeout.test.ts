@@ -1,13 +1,13 @@
 import { readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from './harness/cli';
-import type { TestDatabase } from './harness/db';
-import { migrateTo } from './harness/migrate';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { eventsOf, expectOneLineError, followJson, parseJsonLines } from './harness/output';
-import { US002_CONTRACT } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { waitFor } from './harness/wait';
+import { runCli, spawnCli } from '@gym/testing/cli';
+import type { TestDatabase } from '@gym/testing/db';
+import { migrateTo } from '@gym/testing/migrate';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { eventsOf, expectOneLineError, followJson, parseJsonLines } from '@gym/testing/output';
+import { US002_CONTRACT } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { waitFor } from '@gym/testing/wait';
 
 // Issue 3, "Locks": every DDL statement runs under lock_timeout and is retried with backoff on 55P03, so a
 // migration never queues behind a long-running transaction while the app's queries queue behind it.

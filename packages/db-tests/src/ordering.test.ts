@@ -1,13 +1,13 @@
 import { readApplied } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import { migrateTo } from './harness/migrate';
-import { copyMigrations, journalWhen } from './harness/migrations-copy';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { eventsOf, parseJsonLines } from './harness/output';
-import { allTags, US002_CONTRACT } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
+import { runCli } from '@gym/testing/cli';
+import { migrateTo } from '@gym/testing/migrate';
+import { copyMigrations, journalWhen } from '@gym/testing/migrations-copy';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { eventsOf, parseJsonLines } from '@gym/testing/output';
+import { allTags, US002_CONTRACT } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 
 // Issue 3, "Ordering": migrations are matched by identity, so one merged late (its journal `when` older than
 // the newest applied one, drizzle-orm #5769) is applied and reported, never skipped. And --dry-run runs nothing.

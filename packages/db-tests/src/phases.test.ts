@@ -1,12 +1,12 @@
 import { ExitCode, migrationsTableExists, status } from '@gym/migrate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import { migrateTo } from './harness/migrate';
-import { copyMigrations } from './harness/migrations-copy';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { US002_CONTRACT, us002History } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
+import { runCli } from '@gym/testing/cli';
+import { migrateTo } from '@gym/testing/migrate';
+import { copyMigrations } from '@gym/testing/migrations-copy';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { US002_CONTRACT, us002History } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 
 // Issue 9, "Phases in the migrator": a migration marked `-- migrator: post-deploy` is the contract step of an
 // expand/contract change. `migrate --pre-deploy` (before the rollout) never runs one; `migrate` runs all.

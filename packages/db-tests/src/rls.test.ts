@@ -1,7 +1,7 @@
-import { asCaller as asCallerDb, createDb, trainingSessions } from '@gym/db';
+import { asCaller, createDb, trainingSessions } from '@gym/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asCaller, type Caller } from './harness/as-role';
-import { createTestDatabase, type TestDatabase } from './harness/db';
+import { asRole, type RoleRequest } from '@gym/testing/as-role';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 
 // Issue 10: who may do what, through the API roles (SET ROLE plus the JWT claims, as PostgREST does), in
 // both directions. Denials are real: an error (42501) where there is no privilege or a policy refuses a
@@ -15,8 +15,8 @@ const user = {
   t2: '00000000-0000-4000-8000-0000000000b2',
   admin: '00000000-0000-4000-8000-0000000000c1',
 };
-const anon: Caller = { role: 'anon' };
-const signedIn = (sub: string, admin = false): Caller => ({
+const anon: RoleRequest = { role: 'anon' };
+const signedIn = (sub: string, admin = false): RoleRequest => ({
   role: 'authenticated',
   claims: { sub, role: 'authenticated', ...(admin ? { app_metadata: { role: 'admin' } } : {}) },
 });
@@ -79,27 +79,27 @@ describe('anon (the public API key): nothing', () => {
   it.each([...TABLES, 'training_sessions_calendar', 'trainer_session_history', 'member_session_history'])(
     'cannot read %s',
     async (table) => {
-      expect(await asCaller(db.pool, anon, `SELECT * FROM ${table}`)).toMatchObject({ error: '42501' });
+      expect(await asRole(db.pool, anon, `SELECT * FROM ${table}`)).toMatchObject({ error: '42501' });
     },
   );
 
   it('cannot write, nor book', async () => {
-    expect(await asCaller(db.pool, anon, `UPDATE machines SET is_available = false`)).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, anon, `UPDATE machines SET is_available = false`)).toMatchObject({ error: '42501' });
     expect(
-      await asCaller(
+      await asRole(
         db.pool,
         anon,
         `INSERT INTO members (first_name, last_name, email) VALUES ('x', 'y', 'z@gym.test')`,
       ),
     ).toMatchObject({ error: '42501' });
-    expect(await asCaller(db.pool, anon, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, anon, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
   });
 });
 
 // Issue 16, item 8: Supabase signs a JWT for any self-registered or anonymous sign-in; such a user is
 // nobody to the studio.
 describe('a signed-in user who is no member, trainer or admin (self-registered, or an anonymous sign-in)', () => {
-  const anonymousSignIn: Caller = {
+  const anonymousSignIn: RoleRequest = {
     role: 'authenticated',
     claims: { sub: '00000000-0000-4000-8000-0000000000d1', role: 'authenticated', is_anonymous: true },
   };
@@ -120,19 +120,19 @@ describe('a signed-in user who is no member, trainer or admin (self-registered, 
       'SELECT * FROM trainer_contact($1)',
     ]) {
       const params = statement.includes('$1') ? [ids.t1] : [];
-      expect(await asCaller(db.pool, caller, statement, params), statement).toEqual({
+      expect(await asRole(db.pool, caller, statement, params), statement).toEqual({
         rows: [],
         rowCount: 0,
         error: undefined,
       });
     }
-    expect(await asCaller(db.pool, caller, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, caller, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
   });
 
   it('the same statements read rows as a member: the emptiness above is the policies at work', async () => {
-    expect((await asCaller(db.pool, member1, 'SELECT id, first_name, last_name FROM trainers')).rowCount).toBe(2);
-    expect((await asCaller(db.pool, member1, 'SELECT id FROM machines')).rowCount).toBe(3);
-    expect((await asCaller(db.pool, member1, 'SELECT * FROM booking_rules')).rows).toEqual([
+    expect((await asRole(db.pool, member1, 'SELECT id, first_name, last_name FROM trainers')).rowCount).toBe(2);
+    expect((await asRole(db.pool, member1, 'SELECT id FROM machines')).rowCount).toBe(3);
+    expect((await asRole(db.pool, member1, 'SELECT * FROM booking_rules')).rows).toEqual([
       expect.objectContaining({ max_slot_minutes: 120, max_days_ahead: 28, max_active_bookings_per_member: 8 }),
     ]);
   });
@@ -140,7 +140,7 @@ describe('a signed-in user who is no member, trainer or admin (self-registered, 
 
 describe('trainers: names for the studio, email and phone for admins and the trainer', () => {
   it("a member reads trainers' names, and gets 42501 for their email or phone, however asked", async () => {
-    const names = await asCaller(db.pool, member1, 'SELECT first_name, last_name FROM trainers ORDER BY first_name');
+    const names = await asRole(db.pool, member1, 'SELECT first_name, last_name FROM trainers ORDER BY first_name');
     expect(names.rows).toEqual([
       { first_name: 'Teo', last_name: 'Two' },
       { first_name: 'Tia', last_name: 'One' },
@@ -152,7 +152,7 @@ describe('trainers: names for the studio, email and phone for admins and the tra
       `SELECT id FROM trainers WHERE email = 't1@gym.test'`,
       'SELECT t FROM trainers t',
     ]) {
-      expect(await asCaller(db.pool, member1, statement), statement).toMatchObject({ error: '42501' });
+      expect(await asRole(db.pool, member1, statement), statement).toMatchObject({ error: '42501' });
     }
   });
 
@@ -160,16 +160,16 @@ describe('trainers: names for the studio, email and phone for admins and the tra
     await db.query(`UPDATE trainers SET phone = '+44 20 0000 0001' WHERE id = $1`, [ids.t1]);
     const contact = 'SELECT email, phone FROM trainer_contact($1)';
     const t1Contact = [{ email: 't1@gym.test', phone: '+44 20 0000 0001' }];
-    expect((await asCaller(db.pool, admin, contact, [ids.t1])).rows).toEqual(t1Contact);
-    expect((await asCaller(db.pool, admin, contact, [ids.t2])).rows).toEqual([{ email: 't2@gym.test', phone: null }]);
-    expect((await asCaller(db.pool, trainer1, contact, [ids.t1])).rows).toEqual(t1Contact);
+    expect((await asRole(db.pool, admin, contact, [ids.t1])).rows).toEqual(t1Contact);
+    expect((await asRole(db.pool, admin, contact, [ids.t2])).rows).toEqual([{ email: 't2@gym.test', phone: null }]);
+    expect((await asRole(db.pool, trainer1, contact, [ids.t1])).rows).toEqual(t1Contact);
     const trainer2 = signedIn(user.t2);
-    expect(await asCaller(db.pool, trainer2, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
-    expect(await asCaller(db.pool, trainer1, contact, [ids.t2])).toEqual({ rows: [], rowCount: 0, error: undefined });
-    expect(await asCaller(db.pool, member1, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
-    expect(await asCaller(db.pool, anon, contact, [ids.t1])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, trainer2, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asRole(db.pool, trainer1, contact, [ids.t2])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asRole(db.pool, member1, contact, [ids.t1])).toEqual({ rows: [], rowCount: 0, error: undefined });
+    expect(await asRole(db.pool, anon, contact, [ids.t1])).toMatchObject({ error: '42501' });
     // The private function behind it is out of the API's reach: anon may not call it either.
-    expect(await asCaller(db.pool, anon, 'SELECT * FROM gym_private.trainer_contact($1)', [ids.t1])).toMatchObject({
+    expect(await asRole(db.pool, anon, 'SELECT * FROM gym_private.trainer_contact($1)', [ids.t1])).toMatchObject({
       error: '42501',
     });
   });
@@ -177,34 +177,34 @@ describe('trainers: names for the studio, email and phone for admins and the tra
 
 describe('a member', () => {
   it('reads every machine and every trainer, and changes none', async () => {
-    expect((await asCaller(db.pool, member1, 'SELECT id FROM machines')).rowCount).toBe(3);
-    expect((await asCaller(db.pool, member1, 'SELECT id FROM trainers')).rowCount).toBe(2);
-    expect(await asCaller(db.pool, member1, 'UPDATE machines SET is_available = false')).toMatchObject({
+    expect((await asRole(db.pool, member1, 'SELECT id FROM machines')).rowCount).toBe(3);
+    expect((await asRole(db.pool, member1, 'SELECT id FROM trainers')).rowCount).toBe(2);
+    expect(await asRole(db.pool, member1, 'UPDATE machines SET is_available = false')).toMatchObject({
       rowCount: 0,
       error: undefined,
     });
-    expect(await asCaller(db.pool, member1, `UPDATE trainers SET phone = '1'`)).toMatchObject({
+    expect(await asRole(db.pool, member1, `UPDATE trainers SET phone = '1'`)).toMatchObject({
       rowCount: 0,
       error: undefined,
     });
     expect(
-      await asCaller(db.pool, member1, `INSERT INTO machines (machine_number, name) VALUES (3, 'x')`),
+      await asRole(db.pool, member1, `INSERT INTO machines (machine_number, name) VALUES (3, 'x')`),
     ).toMatchObject({ error: '42501' });
   });
 
   it('sees their own profile, bookings and sessions only', async () => {
-    expect(idsOf(await asCaller(db.pool, member1, 'SELECT id FROM members'))).toEqual([ids.m1]);
-    expect(idsOf(await asCaller(db.pool, member1, 'SELECT id FROM training_sessions'))).toEqual([ids.s1]);
-    const bookings = await asCaller(db.pool, member1, 'SELECT member_id, session_id FROM training_session_members');
+    expect(idsOf(await asRole(db.pool, member1, 'SELECT id FROM members'))).toEqual([ids.m1]);
+    expect(idsOf(await asRole(db.pool, member1, 'SELECT id FROM training_sessions'))).toEqual([ids.s1]);
+    const bookings = await asRole(db.pool, member1, 'SELECT member_id, session_id FROM training_session_members');
     expect(bookings.rows).toEqual([{ member_id: ids.m1, session_id: ids.s1 }]);
-    expect(idsOf(await asCaller(db.pool, member2, 'SELECT id FROM training_sessions'))).toEqual([ids.s2]);
-    expect(idsOf(await asCaller(db.pool, member2, 'SELECT id FROM members'))).toEqual([ids.m2]);
+    expect(idsOf(await asRole(db.pool, member2, 'SELECT id FROM training_sessions'))).toEqual([ids.s2]);
+    expect(idsOf(await asRole(db.pool, member2, 'SELECT id FROM members'))).toEqual([ids.m2]);
   });
 
   it('reads the calendar with the same rights: their session only', async () => {
-    const r = await asCaller(db.pool, member1, 'SELECT id, trainer_name FROM training_sessions_calendar');
+    const r = await asRole(db.pool, member1, 'SELECT id, trainer_name FROM training_sessions_calendar');
     expect(r.rows).toEqual([{ id: ids.s1, trainer_name: 'Tia One' }]);
-    expect(idsOf(await asCaller(db.pool, member2, 'SELECT id FROM training_sessions_calendar'))).toEqual([ids.s2]);
+    expect(idsOf(await asRole(db.pool, member2, 'SELECT id FROM training_sessions_calendar'))).toEqual([ids.s2]);
   });
 
   it('books for themselves through the booking function, and sees the new session', async () => {
@@ -223,10 +223,10 @@ describe('a member', () => {
   });
 
   it('cannot book for someone else, nor write sessions or bookings directly', async () => {
-    expect(await asCaller(db.pool, member1, BOOK, [ids.machine2, ids.m2])).toMatchObject({ error: '42501' });
-    expect(await asCaller(db.pool, member1, BOOK, [ids.machine2, ids.m3])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, member1, BOOK, [ids.machine2, ids.m2])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, member1, BOOK, [ids.machine2, ids.m3])).toMatchObject({ error: '42501' });
     expect(
-      await asCaller(
+      await asRole(
         db.pool,
         member1,
         `INSERT INTO training_sessions (machine_id, scheduled_start, scheduled_end) VALUES ($1, now(), now() + interval '1 hour')`,
@@ -234,16 +234,16 @@ describe('a member', () => {
       ),
     ).toMatchObject({ error: '42501' });
     expect(
-      await asCaller(db.pool, member1, 'INSERT INTO training_session_members (session_id, member_id) VALUES ($1, $2)', [
+      await asRole(db.pool, member1, 'INSERT INTO training_session_members (session_id, member_id) VALUES ($1, $2)', [
         ids.s4,
         ids.m1,
       ]),
     ).toMatchObject({ error: '42501' });
-    expect(await asCaller(db.pool, member1, `UPDATE training_sessions SET status = 'cancelled'`)).toMatchObject({
+    expect(await asRole(db.pool, member1, `UPDATE training_sessions SET status = 'cancelled'`)).toMatchObject({
       rowCount: 0,
       error: undefined,
     });
-    expect(await asCaller(db.pool, member1, 'DELETE FROM training_session_members')).toMatchObject({
+    expect(await asRole(db.pool, member1, 'DELETE FROM training_session_members')).toMatchObject({
       rowCount: 0,
       error: undefined,
     });
@@ -252,23 +252,23 @@ describe('a member', () => {
 
 describe('a trainer', () => {
   it('sees the sessions they are assigned to, with their bookings and members', async () => {
-    expect(idsOf(await asCaller(db.pool, trainer1, 'SELECT id FROM training_sessions'))).toEqual([ids.s1]);
-    expect((await asCaller(db.pool, trainer1, 'SELECT member_id FROM training_session_members')).rows).toEqual([
+    expect(idsOf(await asRole(db.pool, trainer1, 'SELECT id FROM training_sessions'))).toEqual([ids.s1]);
+    expect((await asRole(db.pool, trainer1, 'SELECT member_id FROM training_session_members')).rows).toEqual([
       { member_id: ids.m1 },
     ]);
-    expect(idsOf(await asCaller(db.pool, trainer1, 'SELECT id FROM members'))).toEqual([ids.m1]);
-    expect(idsOf(await asCaller(db.pool, trainer1, 'SELECT id FROM training_sessions_calendar'))).toEqual([ids.s1]);
+    expect(idsOf(await asRole(db.pool, trainer1, 'SELECT id FROM members'))).toEqual([ids.m1]);
+    expect(idsOf(await asRole(db.pool, trainer1, 'SELECT id FROM training_sessions_calendar'))).toEqual([ids.s1]);
   });
 
   it("sets the status of their own sessions, and nothing else of them or of others'", async () => {
     expect(
-      await asCaller(db.pool, trainer1, `UPDATE training_sessions SET status = 'completed' WHERE id = $1`, [ids.s1]),
+      await asRole(db.pool, trainer1, `UPDATE training_sessions SET status = 'completed' WHERE id = $1`, [ids.s1]),
     ).toMatchObject({ rowCount: 1, error: undefined });
     expect(
-      await asCaller(db.pool, trainer1, `UPDATE training_sessions SET status = 'completed' WHERE id = $1`, [ids.s2]),
+      await asRole(db.pool, trainer1, `UPDATE training_sessions SET status = 'completed' WHERE id = $1`, [ids.s2]),
     ).toMatchObject({ rowCount: 0, error: undefined });
     expect(
-      await asCaller(
+      await asRole(
         db.pool,
         trainer1,
         `UPDATE training_sessions SET scheduled_start = scheduled_start + interval '1 hour' WHERE id = $1`,
@@ -276,31 +276,31 @@ describe('a trainer', () => {
       ),
     ).toMatchObject({ error: '42501' });
     expect(
-      await asCaller(db.pool, trainer1, `UPDATE training_sessions SET trainer_id = $2 WHERE id = $1`, [ids.s1, ids.t2]),
+      await asRole(db.pool, trainer1, `UPDATE training_sessions SET trainer_id = $2 WHERE id = $1`, [ids.s1, ids.t2]),
     ).toMatchObject({ error: '42501' });
   });
 
   it('cannot book a member', async () => {
-    expect(await asCaller(db.pool, trainer1, BOOK, [ids.machine3, ids.m1])).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, trainer1, BOOK, [ids.machine3, ids.m1])).toMatchObject({ error: '42501' });
   });
 });
 
 describe('an admin', () => {
   it('sees everything', async () => {
-    expect((await asCaller(db.pool, admin, 'SELECT id FROM members')).rowCount).toBe(3);
-    expect(idsOf(await asCaller(db.pool, admin, 'SELECT id FROM training_sessions'))).toEqual(
+    expect((await asRole(db.pool, admin, 'SELECT id FROM members')).rowCount).toBe(3);
+    expect(idsOf(await asRole(db.pool, admin, 'SELECT id FROM training_sessions'))).toEqual(
       [ids.s1, ids.s2, ids.s3, ids.s4].sort(),
     );
-    expect((await asCaller(db.pool, admin, 'SELECT id FROM training_session_members')).rowCount).toBe(3);
-    expect((await asCaller(db.pool, admin, 'SELECT id FROM training_sessions_calendar')).rowCount).toBe(4);
+    expect((await asRole(db.pool, admin, 'SELECT id FROM training_session_members')).rowCount).toBe(3);
+    expect((await asRole(db.pool, admin, 'SELECT id FROM training_sessions_calendar')).rowCount).toBe(4);
   });
 
   it('changes everything, and books for anyone', async () => {
     expect(
-      await asCaller(db.pool, admin, 'UPDATE machines SET is_available = false WHERE id = $1', [ids.machine3]),
+      await asRole(db.pool, admin, 'UPDATE machines SET is_available = false WHERE id = $1', [ids.machine3]),
     ).toMatchObject({ rowCount: 1 });
     expect(
-      await asCaller(
+      await asRole(
         db.pool,
         admin,
         // Within the 45-minute session: an end before the start is refused by a CHECK since 0007.
@@ -309,17 +309,17 @@ describe('an admin', () => {
       ),
     ).toMatchObject({ rowCount: 1 });
     expect(
-      await asCaller(
+      await asRole(
         db.pool,
         admin,
         `INSERT INTO trainers (first_name, last_name, email) VALUES ('New', 'T', 'new@gym.test')`,
       ),
     ).toMatchObject({ rowCount: 1 });
-    expect(await asCaller(db.pool, admin, BOOK, [ids.machine2, ids.m3])).toMatchObject({
+    expect(await asRole(db.pool, admin, BOOK, [ids.machine2, ids.m3])).toMatchObject({
       rowCount: 1,
       error: undefined,
     });
-    expect(await asCaller(db.pool, admin, 'DELETE FROM training_sessions WHERE id = $1', [ids.s3])).toMatchObject({
+    expect(await asRole(db.pool, admin, 'DELETE FROM training_sessions WHERE id = $1', [ids.s3])).toMatchObject({
       rowCount: 1,
     });
   });
@@ -328,11 +328,11 @@ describe('an admin', () => {
 describe("asCaller() from @gym/db: an app's Drizzle queries on a user's behalf", () => {
   it('applies the policies of that user, and leaves the pooled connection as it was', async () => {
     const orm = createDb(db.pool);
-    const mine = await asCallerDb(orm, { sub: user.m1 }, (tx) =>
+    const mine = await asCaller(orm, { sub: user.m1 }, (tx) =>
       tx.select({ id: trainingSessions.id }).from(trainingSessions),
     );
     expect(mine.map((r) => r.id)).toEqual([ids.s1]);
-    const asAdmin = await asCallerDb(orm, { sub: user.admin, app_metadata: { role: 'admin' } }, (tx) =>
+    const asAdmin = await asCaller(orm, { sub: user.admin, app_metadata: { role: 'admin' } }, (tx) =>
       tx.select({ id: trainingSessions.id }).from(trainingSessions),
     );
     expect(asAdmin).toHaveLength(4);

@@ -1,12 +1,12 @@
 import { status } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { migrateTo, rollbackTo } from './harness/migrate';
-import { insertOldSchemaData, realisticOldSessions } from './harness/old-data';
-import { allTags, US002_CONTRACT, US002_TAGS } from './harness/release';
-import { perTestResources } from './harness/resources';
-import { catalogSnapshot, dataSnapshot, rowsById } from './harness/snapshot';
-import { archivedValues, runSqlFileByHand } from './harness/sql-file';
-import { waitFor } from './harness/wait';
+import { migrateTo, rollbackTo } from '@gym/testing/migrate';
+import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
+import { allTags, US002_CONTRACT, US002_TAGS } from '@gym/testing/release';
+import { perTestResources } from '@gym/testing/resources';
+import { catalogSnapshot, dataSnapshot, rowsById } from '@gym/testing/snapshot';
+import { archivedValues, runSqlFileByHand } from '@gym/testing/sql-file';
+import { waitFor } from '@gym/testing/wait';
 
 const { database } = perTestResources();
 

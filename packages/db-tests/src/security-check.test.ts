@@ -1,12 +1,12 @@
 import { ExitCode, status } from '@gym/migrate';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import { migrateTo, rollbackTo } from './harness/migrate';
-import { copyMigrations } from './harness/migrations-copy';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { perTestResources } from './harness/resources';
-import { makeSupabaseLike } from './harness/security-lints';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
+import { runCli } from '@gym/testing/cli';
+import { migrateTo, rollbackTo } from '@gym/testing/migrate';
+import { copyMigrations } from '@gym/testing/migrations-copy';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { perTestResources } from '@gym/testing/resources';
+import { makeSupabaseLike } from '@gym/testing/security-lints';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 
 // Issue 16, item 2: once the security baseline (0009) is applied, the migrator checks the database after every
 // migration and rollback step, and at the end of every run: a step may bring in no finding (a transactional

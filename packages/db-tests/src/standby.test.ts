@@ -2,13 +2,13 @@ import { pgMajorFromEnv } from '@gym/local-pg';
 import { ExitCode } from '@gym/migrate';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './harness/cli';
-import { tempEmbeddedDirs } from './harness/embedded-dir';
-import { migrateTo } from './harness/migrate';
-import { eventsOf, expectOneLineError, parseJsonLines } from './harness/output';
-import { allTags } from './harness/release';
-import { catalogSnapshot, dataSnapshot } from './harness/snapshot';
-import { type StandbyPair, startStandbyPair } from './harness/standby';
+import { runCli } from '@gym/testing/cli';
+import { tempEmbeddedDirs } from '@gym/testing/embedded-dir';
+import { migrateTo } from '@gym/testing/migrate';
+import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/output';
+import { allTags } from '@gym/testing/release';
+import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { type StandbyPair, startStandbyPair } from '@gym/testing/standby';
 
 // Issue 16, item 9: a hot standby (pg_is_in_recovery()) is refused by migrate and rollback with exit 9 and one
 // line, before anything else; status still reads it. Proven on a real streaming replica of a primary this file

@@ -1,7 +1,7 @@
 import { supportedPgMajors } from '@gym/local-pg';
 import { describe, expect, inject, it } from 'vitest';
-import { adminQuery } from './harness/admin';
-import { runHarnessFixture } from './harness/fixture-suite';
+import { adminQuery } from '@gym/testing/admin';
+import { runHarnessFixture } from './support/fixture-suite';
 
 // Issue 17, item 2: under CI, a run labelled GYM_PG_VERSION=NN runs on PostgreSQL NN, or not at all; the
 // server of this run (whatever way the harness found it) is handed to a fresh run as TEST_DATABASE_URL.

@@ -12,7 +12,7 @@ const table = `drizzle.${tableName}`;
 describe('the migrations table has one owner, state.ts', () => {
   it('no file of the repository but state.ts names it (source, tests, harness, bench, scripts, SQL)', () => {
     const files = repoFiles();
-    expect(files.some((f) => f.file === 'packages/db-tests/src/harness/cli.ts')).toBe(true);
+    expect(files.some((f) => f.file === 'packages/testing/src/cli.ts')).toBe(true);
     expect(files.some((f) => f.file.startsWith('bench/'))).toBe(true);
     expect(findTableNames(files)).toEqual([]);
     // The owner does name it: the check is about where, not whether.

@@ -39,8 +39,8 @@ function checkLabelledMajor(server: TestServer, serverVersion: string, serverMaj
 
 /** Starts (or finds) the server once, and migrates a template database that every test file copies. */
 export default async function setup(project: TestProject) {
-  ensureCompiledCli((line) => console.log(`[db-tests] ${line}`));
-  const server = await startTestServer((line) => console.log(`[db-tests] ${line}`));
+  ensureCompiledCli((line) => console.log(`[gym-testing] ${line}`));
+  const server = await startTestServer((line) => console.log(`[gym-testing] ${line}`));
   const templateDatabase = `gym_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: server.adminUrl });
   await admin.connect();
@@ -60,7 +60,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
   await migrate({ url: databaseUrl(server.adminUrl, templateDatabase) });
   console.log(
-    `[db-tests] server: ${server.kind}${server.detail ? ` (${server.detail})` : ''}, PostgreSQL ${serverVersion}; template ${templateDatabase} migrated to latest`,
+    `[gym-testing] server: ${server.kind}${server.detail ? ` (${server.detail})` : ''}, PostgreSQL ${serverVersion}; template ${templateDatabase} migrated to latest`,
   );
   project.provide('adminUrl', server.adminUrl);
   project.provide('templateDatabase', templateDatabase);

@@ -8,7 +8,7 @@ export interface RoleResult {
 }
 
 /** What PostgREST sets for a request: the role, and the JWT claims that auth.uid() and auth.jwt() read. */
-export interface Caller {
+export interface RoleRequest {
   role: 'anon' | 'authenticated';
   claims?: Record<string, unknown>;
 }
@@ -17,9 +17,9 @@ export interface Caller {
  * Runs one statement the way an API request would: in a transaction, after SET LOCAL ROLE and the JWT
  * claims setting, then rolls the transaction back so that every call starts from the same data.
  */
-export async function asCaller(
+export async function asRole(
   pool: pg.Pool,
-  caller: Caller,
+  caller: RoleRequest,
   sql: string,
   params: unknown[] = [],
 ): Promise<RoleResult> {

@@ -9,6 +9,6 @@ export declare const globalSetup: string;
 /**
  * The vitest config of a package whose tests need a migrated database: `export default
  * defineConfig(databaseTestConfig())` in its vitest.config.ts, then `useTestDatabase()` from
- * `@gym/db-tests/harness` at the top of each test file.
+ * `@gym/testing` at the top of each test file.
  */
 export declare function databaseTestConfig(): ViteUserConfig;

