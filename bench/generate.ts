@@ -17,7 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MigratorEvent, migrate } from '@gym/migrate';
-import pg from 'pg';
 import {
   type AppCall,
   type AppShape,
@@ -27,10 +26,11 @@ import {
   generate,
   loadCorpusRows,
   type Workspace,
-} from '../packages/testing/src/corpus';
-import { baseEdit, CORPUS_CASES, type CorpusCase } from '../packages/testing/src/corpus-cases';
-import { drizzleMigrate } from '../packages/testing/src/drizzle-migrate';
-import { catalogSnapshot, withoutMigrationArchives } from '../packages/testing/src/snapshot';
+} from '@gym/testing/corpus';
+import { baseEdit, CORPUS_CASES, type CorpusCase } from '@gym/testing/corpus-cases';
+import { drizzleMigrate } from '@gym/testing/drizzle-migrate';
+import { catalogSnapshot, withoutMigrationArchives } from '@gym/testing/snapshot';
+import pg from 'pg';
 import { statementDurations } from './lib/analyze';
 import { type LockReport, LockSampler, type StatementSpan } from './lib/locks';
 import { type BenchServer, connectClient, dbName, openServer } from './lib/server';
