@@ -1,7 +1,7 @@
 /**
  * The cases of issue 19's corpus: each edits a copy of the schema (corpus.ts). The corpus suites
- * (generate-corpus-*.test.ts, through corpus-suite.ts) prove them; the bench (bench/generate.ts) measures the
- * same changes at 1M rows against drizzle-kit's own SQL. Kept here, apart from vitest, so both import them.
+ * (generate-corpus-*.test.ts, through corpus-suite.ts) prove them; the bench (bench/modes/generate.ts) measures
+ * the same changes at 1M rows against drizzle-kit's own SQL. Kept here, apart from vitest, so both import them.
  */
 import type { AppShape, Workspace } from './corpus';
 

@@ -16,8 +16,8 @@
 
 import { migrate } from '@gym/migrate';
 import type pg from 'pg';
-import { connectClient, openServer } from './lib/server';
-import { fmtMs, fmtRatio, median, round, table } from './lib/stats';
+import { connectClient, openServer } from '../lib/server';
+import { fmtMs, fmtRatio, median, round, table } from '../lib/stats';
 
 type Contestant = 'ref' | 'gym' | 'exclude';
 const LABELS: Record<Contestant, string> = {

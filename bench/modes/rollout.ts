@@ -16,16 +16,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { migrate } from '@gym/migrate';
+import { type AppIds, type AppQuery, NewApp, OldApp } from '@gym/testing/apps';
 import pg from 'pg';
-import { type AppIds, type AppQuery, NewApp, OldApp } from '../packages/testing/src/apps';
-import { SEED_PRELUDE, SEED_SQL_FILE } from './lib/contestants';
-import { loadOldSchema } from './lib/load';
-import { connectClient, openServer } from './lib/server';
-import { fmtMs, fmtRatio, median, round, table } from './lib/stats';
+import { SEED_PRELUDE, SEED_SQL_FILE } from '../lib/contestants';
+import { loadOldSchema } from '../lib/load';
+import { RESULTS_DIR } from '../lib/paths';
+import { connectClient, openServer } from '../lib/server';
+import { fmtMs, fmtRatio, median, round, table } from '../lib/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -248,7 +247,7 @@ export async function runRollout(argv: string[]): Promise<number> {
     );
   }
   const outFile =
-    args.out ?? path.join(here, 'results', `rollout-${args.rows}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    args.out ?? path.join(RESULTS_DIR, `rollout-${args.rows}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   out.push(`JSON: ${path.relative(process.cwd(), outFile)}`);
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

@@ -15,9 +15,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type MigratorEvent, migrate } from '@gym/migrate';
-import pg from 'pg';
 import {
   type AppCall,
   type AppShape,
@@ -27,16 +25,17 @@ import {
   generate,
   loadCorpusRows,
   type Workspace,
-} from '../packages/testing/src/corpus';
-import { baseEdit, CORPUS_CASES, type CorpusCase } from '../packages/testing/src/corpus-cases';
-import { drizzleMigrate } from '../packages/testing/src/drizzle-migrate';
-import { catalogSnapshot, withoutMigrationArchives } from '../packages/testing/src/snapshot';
-import { statementDurations } from './lib/analyze';
-import { type LockReport, LockSampler, type StatementSpan } from './lib/locks';
-import { type BenchServer, connectClient, dbName, openServer } from './lib/server';
-import { fmtBytes, fmtMs, fmtRatio, median, round, table } from './lib/stats';
+} from '@gym/testing/corpus';
+import { baseEdit, CORPUS_CASES, type CorpusCase } from '@gym/testing/corpus-cases';
+import { drizzleMigrate } from '@gym/testing/drizzle-migrate';
+import { catalogSnapshot, withoutMigrationArchives } from '@gym/testing/snapshot';
+import pg from 'pg';
+import { statementDurations } from '../lib/analyze';
+import { type LockReport, LockSampler, type StatementSpan } from '../lib/locks';
+import { RESULTS_DIR } from '../lib/paths';
+import { type BenchServer, connectClient, dbName, openServer } from '../lib/server';
+import { fmtBytes, fmtMs, fmtRatio, median, round, table } from '../lib/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -517,7 +516,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     return s;
   });
   const outFile =
-    args.out ?? path.join(here, 'results', `generate-${args.rows}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    args.out ?? path.join(RESULTS_DIR, `generate-${args.rows}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const out = [
     '',
     `pnpm bench:migrate --mode generate, ${args.rows.toLocaleString('en-US')} sessions, ${args.runs === 1 ? 'one run' : `median of ${args.runs} runs`} per case and contestant; load average at start ${loadavgAtStart.join(' ')}`,
