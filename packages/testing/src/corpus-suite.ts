@@ -14,6 +14,7 @@ import {
   loadCorpusRows,
   rowHashes,
   statementsOf,
+  tableChecksum,
   type Workspace,
 } from './corpus';
 import { baseEdit, type CorpusCase, type RefusalCase } from './corpus-cases';
@@ -108,6 +109,23 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
           const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
           for (const rewrite of c.rewrites) expect(text, `a header naming "${rewrite}"`).toContain(`* ${rewrite}:`);
           expect(text).not.toMatch(/squawk-ignore/);
+          // A nullable key column is made NOT NULL through the validated CHECK before USING INDEX, which would
+          // otherwise run SET NOT NULL itself: a scan of the whole table under ACCESS EXCLUSIVE.
+          for (const column of c.nullableKey ?? []) {
+            const steps = [
+              `CHECK ("${column}" IS NOT NULL) NOT VALID`,
+              'VALIDATE CONSTRAINT',
+              `ALTER COLUMN "${column}" SET NOT NULL`,
+              'PRIMARY KEY USING INDEX',
+            ];
+            let from = 0;
+            const missing = steps.filter((step) => {
+              const at = text.indexOf(step, from);
+              if (at >= 0) from = at + step.length;
+              return at < 0;
+            });
+            expect({ column, missing }).toEqual({ column, missing: [] });
+          }
           for (const [i, f] of files.entries()) {
             const transactional = !/^-- migrator: no-transaction/.test(fs.readFileSync(f, 'utf8'));
             const lint = spawnSync(
@@ -148,6 +166,7 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
           const dropped = cols0.filter((col) => !cols1.includes(col));
           const droppedBefore = await rowHashes(db.pool, 'training_sessions', dropped);
           const others0 = await smallTables(db.pool);
+          const checkins0 = await tableChecksum(db.pool, 'session_checkins');
 
           const watch = new LockWatch(db.url, db.name);
           await watch.start();
@@ -182,6 +201,8 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
           const d1 = await rowHashes(db.pool, 'training_sessions', cols1);
           const sharedAfter = await rowHashes(db.pool, 'training_sessions', shared);
           const others1 = await smallTables(db.pool);
+          const checkins1 = await tableChecksum(db.pool, 'session_checkins');
+          expect(checkins1.n).toBeGreaterThan(checkins0.n);
           await withClient(db.url, async (client) => {
             client.on('notice', () => {});
             for (const f of files) for (const s of statementsOf(f)) await client.query(s);
@@ -189,6 +210,7 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
           expect(await catalogSnapshot(db.pool)).toEqual(c1);
           expect(await rowHashes(db.pool, 'training_sessions', cols1)).toEqual(d1);
           expect(await smallTables(db.pool)).toEqual(others1);
+          expect(await tableChecksum(db.pool, 'session_checkins')).toEqual(checkins1);
 
           const second = await again;
           expect({ code: second.code, nothing: second.events.some((e) => e.event === 'nothing_to_do') }).toEqual({
@@ -211,6 +233,8 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
           }
           const othersBack = await smallTables(db.pool);
           expect(othersBack).toEqual(others0);
+          // Every check-in, loaded or written by the app during the deploy, is still there.
+          expect(await tableChecksum(db.pool, 'session_checkins')).toEqual(checkins1);
         } finally {
           for (const d of dbs) await d.drop().catch(() => {});
           ws.remove();
@@ -267,11 +291,11 @@ export function describeCorpus(label: string, cases: CorpusCase[], refusals: Ref
   });
 }
 
-/** Every table of public but the big one (and the migrations table), as sorted JSON rows. */
+/** Every table of public but the big ones (and the migrations table), as sorted JSON rows. */
 async function smallTables(pool: pg.Pool): Promise<Record<string, string[]>> {
   const { rows: tables } = await pool.query<{ t: string }>(
     `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS t FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'training_sessions' ORDER BY 1`,
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('training_sessions', 'session_checkins') ORDER BY 1`,
   );
   const out: Record<string, string[]> = {};
   for (const { t } of tables) {

@@ -140,7 +140,8 @@ export function statementsOf(file: string): string[] {
 
 /**
  * Loads the corpus table: CORPUS_ROWS training sessions over the three machines, one an hour (so none overlap),
- * every column varied (NULLs included), plus trainers and 1,000 recorded machine moves. Triggers are
+ * every column varied (NULLs included), plus trainers, 1,000 recorded machine moves, and a check-in for each
+ * session (session_checkins, the base's table without a primary key). Triggers are
  * skipped for the load (superuser); the values are what they would have computed.
  */
 export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void> {
@@ -172,6 +173,13 @@ export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void>
          FROM generate_series(1, least($1::int, 1000)) g, (SELECT array_agg(id ORDER BY machine_number) AS ids FROM machines) m`,
       [rows],
     );
+    // One check-in per session, seq filled (a nullable column a PRIMARY KEY case makes NOT NULL).
+    await c.query(
+      `INSERT INTO session_checkins (session_id, seq, checked_in_at)
+       SELECT md5('corpus ' || g)::uuid, g, timestamptz '2020-01-01 00:05Z' + g * interval '1 hour'
+         FROM generate_series(1, $1::int) g`,
+      [rows],
+    );
     await c.query('COMMIT');
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
@@ -179,7 +187,7 @@ export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void>
   } finally {
     c.release();
   }
-  await pool.query('VACUUM ANALYZE training_sessions, session_machine_moves, trainers');
+  await pool.query('VACUUM ANALYZE training_sessions, session_machine_moves, trainers, session_checkins');
 }
 
 /** One query the corpus app sent: every query is recorded, none is retried. */
@@ -203,7 +211,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The app during the deploy: two connections reading and writing training_sessions (inserts in its own future
- * slots, reads and updates of loaded rows, a calendar range scan), each query under the same lock_timeout as
+ * slots, reads and updates of loaded rows, a calendar range scan) and session_checkins (inserts, reads), each query under the same lock_timeout as
  * the migrator, so that waiting longer on a lock makes it fail. `shape` switches from the old app's to the
  * new app's between the two migrate steps, as a rollout does.
  */
@@ -272,6 +280,23 @@ export class CorpusApp {
             this.loadedId(),
             `updated by the corpus app ${this.n++}`,
           ]),
+      ],
+      [
+        'checkin',
+        // seq after the loaded ones (1..rows), and a fresh one each time: a (session_id, seq) key stays unique.
+        () =>
+          this.pool.query(`INSERT INTO session_checkins (session_id, seq) VALUES (md5($1)::uuid, $2)`, [
+            this.loadedId(),
+            this.rows + this.n++,
+          ]),
+      ],
+      [
+        'checkins',
+        () =>
+          this.pool.query(
+            `SELECT session_id, seq, checked_in_at FROM session_checkins WHERE session_id = md5($1)::uuid`,
+            [this.loadedId()],
+          ),
       ],
       [
         'calendar',
@@ -422,4 +447,15 @@ export async function columnsOf(db: Pick<pg.ClientBase, 'query'>, table: string)
     [table],
   );
   return rows.map((r) => r.c);
+}
+
+/** A table without a key to hash rows by, as its row count and one md5 over its sorted rows. */
+export async function tableChecksum(
+  db: Pick<pg.ClientBase, 'query'>,
+  table: string,
+): Promise<{ n: number; h: string }> {
+  const { rows } = await db.query<{ n: number; h: string }>(
+    `SELECT count(*)::int AS n, md5(coalesce(string_agg(to_jsonb(x)::text, ',' ORDER BY to_jsonb(x)::text), '')) AS h FROM ${table} x`,
+  );
+  return rows[0]!;
 }
