@@ -346,20 +346,28 @@ export class CorpusApp {
   }
 }
 
-/** A wait of an app query on a lock that the migrator's backend held or queued for, as pg_locks showed it. */
+/**
+ * An app query seen waiting on the migrator's backend (pg_locks, pg_stat_activity): what it waited for, and
+ * what the migrator was doing at that moment.
+ */
 export interface LockWait {
   pid: number;
   mode: string;
   locktype: string;
   relation: string | null;
+  /** The migrator was itself waiting for a lock: the app queued behind that request, which its lock_timeout ends. */
+  blockerQueued: boolean;
+  /** The migrator's statement (pg_stat_activity.query: the running one, or the last one when idle in a transaction). */
+  blockerQuery: string;
+  blockerState: string;
+  /** How long the app had waited by then (server clock): reported, never asserted on. */
   waitedMs: number;
-  blocker: string;
 }
 
 /**
- * Watches pg_locks and pg_stat_activity while the migrator runs: every lock an app backend waits for, whose
- * blockers include the migrator's backend, with how long it had waited (pg_locks.waitstart, PostgreSQL 14+).
- * The longest wait seen of each is kept: a server observation, not a client's timing.
+ * Watches pg_locks and pg_stat_activity while the migrator runs: every lock an app backend waits for whose
+ * blockers include the migrator's backend, with the migrator's state and statement at that moment. One entry
+ * per app wait and migrator statement and state: a server observation, not a client's timing.
  */
 export class LockWatch {
   readonly waits = new Map<string, LockWait>();
@@ -386,10 +394,15 @@ export class LockWatch {
           locktype: string;
           relation: string | null;
           waited_ms: number;
-          blocker: string;
+          blocker_queued: boolean;
+          blocker_query: string;
+          blocker_state: string;
+          blocker_start: string;
         }>(
           `SELECT l.pid, l.waitstart::text AS waitstart, l.mode, l.locktype, l.relation::regclass::text AS relation,
-                  extract(epoch FROM clock_timestamp() - l.waitstart) * 1000 AS waited_ms, left(b.query, 200) AS blocker
+                  extract(epoch FROM clock_timestamp() - l.waitstart) * 1000 AS waited_ms,
+                  coalesce(b.wait_event_type = 'Lock', false) AS blocker_queued, b.query AS blocker_query,
+                  b.state AS blocker_state, b.query_start::text AS blocker_start
              FROM pg_locks l
              JOIN pg_stat_activity a ON a.pid = l.pid
              CROSS JOIN LATERAL unnest(pg_blocking_pids(l.pid)) AS bp(pid)
@@ -399,7 +412,7 @@ export class LockWatch {
           [this.database],
         );
         for (const r of rows) {
-          const key = `${r.pid} ${r.waitstart}`;
+          const key = `${r.pid} ${r.waitstart} ${r.blocker_start} ${r.blocker_queued} ${r.blocker_state}`;
           const seen = this.waits.get(key);
           if (!seen || seen.waitedMs < r.waited_ms) {
             this.waits.set(key, {
@@ -407,8 +420,10 @@ export class LockWatch {
               mode: r.mode,
               locktype: r.locktype,
               relation: r.relation,
+              blockerQueued: r.blocker_queued,
+              blockerQuery: r.blocker_query,
+              blockerState: r.blocker_state,
               waitedMs: Number(r.waited_ms),
-              blocker: r.blocker,
             });
           }
         }
