@@ -10,7 +10,7 @@ export type GenerateEvent =
       source: string;
       rewrite: string;
       why: string;
-      steps: { does: string; lock: string; holds: string; outsideTransaction: boolean }[];
+      steps: { does: string; lock: string; holds: string; outsideTransaction: boolean; sql: string }[];
     }
   | { event: 'file'; tag: string; phase: string; transactional: boolean; dryRun: boolean }
   | { event: 'refused'; statement: string; why: string; recipe: string }
@@ -36,6 +36,8 @@ export function planEvents(plan: GeneratePlan, dryRun: boolean): GenerateEvent[]
           lock: a.lock,
           holds: a.holds,
           outsideTransaction: !!a.noTransaction,
+          // The statement itself, as the file has it: what the corpus matches pg_stat_activity's query against.
+          sql: a.sql.trim(),
         })),
       });
     }

@@ -133,9 +133,17 @@ function alterTable(text: string, n: Node, ctx: RollbackContext): string[] {
       if (restored && con.contype !== 'CONSTR_FOREIGN') return [];
       return [guarded(`NOT ${constraintExists(t, con.conname)}`, text)];
     }
-    case 'AT_DropConstraint':
+    case 'AT_DropConstraint': {
       cmd.missing_ok = true;
-      return [end(deparseStatement('AlterTableStmt', n))];
+      // Dropping a PRIMARY KEY leaves its columns NOT NULL: those that were nullable before get NULL back.
+      const key = ctx.from.tables[keyOf(t)]?.compositePrimaryKeys?.[cmd.name];
+      const target = ctx.to.tables[keyOf(t)];
+      const nullable = (key?.columns ?? []).filter((c) => target?.columns[c] && !target.columns[c]!.notNull);
+      return [
+        end(deparseStatement('AlterTableStmt', n)),
+        ...nullable.map((c) => `ALTER TABLE ${tq} ALTER COLUMN ${ident(c)} DROP NOT NULL;`),
+      ];
+    }
     case 'AT_SetNotNull': {
       const column: string = cmd.name;
       return [

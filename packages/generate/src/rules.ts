@@ -717,8 +717,6 @@ function backfillAction(
 // nobody), then SET NOT NULL is a catalog change and the CHECK is dropped.
 function setNotNull(p: Parsed, ctx: RuleContext, t: TableName, column: string): RuleResult {
   const key = columnKey(t, column);
-  const check = notNullCheckName(t.name, column);
-  const tq = qualified(t);
   const backfill = ctx.backfill.get(key);
   const actions: Step['actions'] = [];
   if (backfill) {
@@ -732,7 +730,33 @@ function setNotNull(p: Parsed, ctx: RuleContext, t: TableName, column: string): 
     }
     actions.push(backfillAction(ctx, t, pk.name, column, backfill));
   }
-  actions.push(
+  actions.push(...notNullActions(t, column));
+  const why =
+    ctx.deferredNotNull.get(key) === 'new column without a constant default'
+      ? `NOT NULL on the new column ${t.name}.${column} is enforced after the deploy (the old app does not write it${backfill ? '; rows it wrote meanwhile are backfilled first' : ''}), without a long lock: `
+      : `SET NOT NULL on ${t.name}.${column} scans the whole table under ACCESS EXCLUSIVE; after the deploy (the old app may still write NULL${backfill ? '; --backfill fills those first' : ''}), and without a long lock: `;
+  return {
+    steps: [
+      {
+        source: p.text,
+        rewrite: 'NOT NULL through a validated CHECK',
+        why: `${why}CHECK NOT VALID, VALIDATE (blocks nobody), SET NOT NULL (no scan), drop the CHECK`,
+        phase: ctx.phase,
+        actions,
+      },
+    ],
+  };
+}
+
+/**
+ * NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE: CHECK (col IS NOT NULL) NOT VALID
+ * (catalog only), VALIDATE (a scan that blocks nobody), SET NOT NULL (proven by the CHECK, no scan), drop the
+ * CHECK. Each is guarded, so a rerun (or a column already NOT NULL) changes nothing.
+ */
+function notNullActions(t: TableName, column: string): Step['actions'] {
+  const check = notNullCheckName(t.name, column);
+  const tq = qualified(t);
+  return [
     {
       sql: guarded(
         `NOT ${columnIsNotNull(t, column)} AND NOT ${constraintExists(t, check)}`,
@@ -769,22 +793,7 @@ function setNotNull(p: Parsed, ctx: RuleContext, t: TableName, column: string): 
       lock: `ACCESS EXCLUSIVE on ${t.name}`,
       holds: LOCKS.catalog,
     },
-  );
-  const why =
-    ctx.deferredNotNull.get(key) === 'new column without a constant default'
-      ? `NOT NULL on the new column ${t.name}.${column} is enforced after the deploy (the old app does not write it${backfill ? '; rows it wrote meanwhile are backfilled first' : ''}), without a long lock: `
-      : `SET NOT NULL on ${t.name}.${column} scans the whole table under ACCESS EXCLUSIVE; after the deploy (the old app may still write NULL${backfill ? '; --backfill fills those first' : ''}), and without a long lock: `;
-  return {
-    steps: [
-      {
-        source: p.text,
-        rewrite: 'NOT NULL through a validated CHECK',
-        why: `${why}CHECK NOT VALID, VALIDATE (blocks nobody), SET NOT NULL (no scan), drop the CHECK`,
-        phase: ctx.phase,
-        actions,
-      },
-    ],
-  };
+  ];
 }
 
 function dropColumn(p: Parsed, ctx: RuleContext, t: TableName, cmd: Node): RuleResult {
@@ -932,6 +941,16 @@ function addConstraint(p: Parsed, ctx: RuleContext, t: TableName, con: Node): Ru
       const step = built.steps[0]!;
       step.rewrite = `${primary ? 'PRIMARY KEY' : 'UNIQUE'} through a concurrent index`;
       step.why = `adding ${primary ? 'a PRIMARY KEY' : 'a UNIQUE constraint'} builds its index while every write to ${t.name} is blocked; the unique index is built CONCURRENTLY first (blocks no reads or writes; an INVALID leftover of an interrupted run is dropped), then the constraint takes it over with USING INDEX (catalog only)`;
+      // ADD PRIMARY KEY on a nullable column runs SET NOT NULL itself: a scan of the whole table under the
+      // ACCESS EXCLUSIVE it takes. Each key column nullable before is made NOT NULL first, without that scan.
+      const before = tableIn(ctx.from, t);
+      const nullable = primary
+        ? (con.keys ?? []).map((k: Node) => k.String.sval as string).filter((c: string) => !before?.columns[c]?.notNull)
+        : [];
+      for (const column of nullable) step.actions.push(...notNullActions(t, column));
+      if (nullable.length) {
+        step.why += `; ${nullable.join(', ')} ${nullable.length > 1 ? 'are' : 'is'} nullable, and PRIMARY KEY would run SET NOT NULL (a scan under ACCESS EXCLUSIVE): each is made NOT NULL first through CHECK NOT VALID, VALIDATE (blocks nobody), SET NOT NULL (no scan), drop the CHECK`;
+      }
       step.actions.push({
         sql: guarded(
           `NOT ${constraintExists(t, name)}`,

@@ -128,7 +128,7 @@ export interface Phasing {
  *   constraints, enum values, widened types, new defaults;
  * - post-deploy (mid to cur): what would break the old app, run once it is gone: drops (tables, columns,
  *   indexes, constraints, defaults, views, enums, policies) and NOT NULL on columns the old app may leave
- *   empty (a new column without a constant default, an existing nullable column).
+ *   empty (a new column without a constant default, an existing nullable column, a new PRIMARY KEY over one).
  * drizzle-kit then diffs each phase on its own, so neither diff has an item dropped beside one added, and
  * drizzle-kit never has a rename to ask about.
  */
@@ -159,6 +159,13 @@ export function phase(prev: Snapshot, cur: Snapshot, constantDefault: (d: string
         col.notNull = false;
         deferredNotNull.set(`${key}.${name}`, 'existing column');
       }
+    }
+    // A new PRIMARY KEY makes its columns NOT NULL: over a column nullable before, the old app may still write
+    // NULL, so the key waits for the post-deploy step, as SET NOT NULL does.
+    for (const [name, pk] of Object.entries(after.compositePrimaryKeys ?? {})) {
+      if (name in (before.compositePrimaryKeys ?? {})) continue;
+      if (pk.columns.some((c) => before.columns[c] && !before.columns[c].notNull))
+        delete after.compositePrimaryKeys[name];
     }
     if (before.isRLSEnabled && !after.isRLSEnabled) after.isRLSEnabled = true;
   }

@@ -76,6 +76,19 @@ describe('phasing: expand before the deploy, contract after', () => {
     expect(mid.tables['public.t']!.columns.a).toMatchObject({ notNull: false, default: "'x'" });
   });
 
+  it('defers a new PRIMARY KEY over a column nullable before, not one over NOT NULL columns', () => {
+    const before = snap({ id: {}, a: { notNull: true }, b: {} });
+    const after = snap({ id: {}, a: { notNull: true }, b: {} });
+    after.tables['public.t']!.compositePrimaryKeys = {
+      t_pkey: { name: 't_pkey', columns: ['a', 'b'] },
+    } as never;
+    expect(Object.keys(phase(before, after, constant).mid.tables['public.t']!.compositePrimaryKeys)).toEqual([]);
+    after.tables['public.t']!.compositePrimaryKeys = { t_pkey: { name: 't_pkey', columns: ['a'] } } as never;
+    expect(Object.keys(phase(before, after, constant).mid.tables['public.t']!.compositePrimaryKeys)).toEqual([
+      't_pkey',
+    ]);
+  });
+
   it('finds what drizzle-kit would ask about as a rename', () => {
     expect(possibleRenames(snap({ id: {}, a: {} }), snap({ id: {}, b: {} }))).toEqual([
       { kind: 'column', scope: 'public.t', dropped: ['a'], added: ['b'] },

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rollbackStatements } from '../src/rollback.js';
 import { type RuleContext, rewrite } from '../src/rules.js';
 import type { Snapshot, SnapshotTable } from '../src/snapshot.js';
 import { isNonVolatile, loadParser, parseExpression } from '../src/sql.js';
@@ -102,6 +103,49 @@ describe('forward rules', () => {
     expect(sql).toContain('UNIQUE USING INDEX "t_name_unique"');
   });
 
+  it('adds a PRIMARY KEY over NOT NULL columns through a concurrent unique index and USING INDEX, nothing more', () => {
+    const keyed = table({ a: { type: 'uuid', notNull: true }, b: { type: 'integer', notNull: true } });
+    const c = ctx({ from: snapshot({ 'public.t': keyed }), to: snapshot({ 'public.t': keyed }) });
+    const sql = sqlOf('ALTER TABLE "t" ADD CONSTRAINT "t_pkey" PRIMARY KEY("a","b");', c);
+    expect(sql).toContain('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_pkey ON t');
+    expect(sql).toContain('PRIMARY KEY USING INDEX "t_pkey"');
+    expect(sql).not.toContain('SET NOT NULL');
+  });
+
+  it('makes each nullable key column NOT NULL without a scan under ACCESS EXCLUSIVE before PRIMARY KEY USING INDEX', () => {
+    // PRIMARY KEY USING INDEX over a nullable column runs SET NOT NULL itself, scanning the table under ACCESS
+    // EXCLUSIVE: the CHECK NOT VALID, VALIDATE (outside a transaction), SET NOT NULL must all come before it.
+    const keyed = table({ a: { type: 'uuid', notNull: true }, b: { type: 'integer' }, c: { type: 'text' } });
+    const c = ctx({ phase: 'post-deploy', from: snapshot({ 'public.t': keyed }), to: snapshot({ 'public.t': keyed }) });
+    const r = rewrite('ALTER TABLE "t" ADD CONSTRAINT "t_pkey" PRIMARY KEY("a","b","c");', c);
+    if (!('steps' in r)) throw new Error(`refused: ${r.refusal.why}`);
+    const actions = r.steps[0]!.actions;
+    const sql = actions.map((a) => a.sql).join('\n');
+    const order = [
+      'CREATE UNIQUE INDEX CONCURRENTLY',
+      'CHECK ("b" IS NOT NULL) NOT VALID',
+      `VALIDATE CONSTRAINT "${notNullCheckName('t', 'b')}"`,
+      'ALTER COLUMN "b" SET NOT NULL',
+      `DROP CONSTRAINT IF EXISTS "${notNullCheckName('t', 'b')}"`,
+      'CHECK ("c" IS NOT NULL) NOT VALID',
+      `VALIDATE CONSTRAINT "${notNullCheckName('t', 'c')}"`,
+      'ALTER COLUMN "c" SET NOT NULL',
+      'PRIMARY KEY USING INDEX "t_pkey"',
+    ];
+    // Each found after the one before it (VALIDATE's failure path also names DROP CONSTRAINT IF EXISTS).
+    let from = 0;
+    const missing = order.filter((s) => {
+      const i = sql.indexOf(s, from);
+      if (i < 0) return true;
+      from = i + s.length;
+      return false;
+    });
+    expect(missing).toEqual([]);
+    expect(sql).not.toContain('CHECK ("a" IS NOT NULL)');
+    expect(actions.filter((a) => a.sql.includes('VALIDATE CONSTRAINT')).every((a) => a.noTransaction)).toBe(true);
+    expect(r.steps[0]!.why).toContain('b, c are nullable');
+  });
+
   it('refuses a NOT NULL column without a default or --backfill, and backfills it in batches with one', () => {
     const deferred = new Map([['public.t.rank', 'new column without a constant default']]);
     const refused = rewrite('ALTER TABLE "t" ADD COLUMN "rank" integer;', ctx({ deferredNotNull: deferred }));
@@ -200,5 +244,24 @@ describe('helpers', () => {
     expect(archiveName('0009_tag', long, 'col').length).toBeLessThanOrEqual(63);
     expect(archiveName('0009_tag', long, 'col')).toBe(archiveName('0009_tag', long, 'col'));
     expect(notNullCheckName(long, 'col').length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('rollback rules', () => {
+  it('gives NULL back to the columns a dropped PRIMARY KEY had made NOT NULL, not to those NOT NULL before', () => {
+    const before = table({ a: { type: 'uuid', notNull: true }, b: { type: 'integer' } });
+    const after = structuredClone(before);
+    after.compositePrimaryKeys = { t_pkey: { name: 't_pkey', columns: ['a', 'b'] } } as never;
+    const statements = rollbackStatements('ALTER TABLE "t" DROP CONSTRAINT "t_pkey";', {
+      tag: '0009_x',
+      from: snapshot({ 'public.t': after }),
+      to: snapshot({ 'public.t': before }),
+      archivedTables: new Set(),
+      archivedColumns: new Set(),
+    });
+    expect(statements).toEqual([
+      'ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey RESTRICT;',
+      'ALTER TABLE "public"."t" ALTER COLUMN "b" DROP NOT NULL;',
+    ]);
   });
 });

@@ -20,6 +20,11 @@ export interface CorpusCase {
   phases: ('pre-deploy' | 'post-deploy')[];
   /** Rewrites the files' headers must name. */
   rewrites: string[];
+  /**
+   * Key columns nullable before a new PRIMARY KEY: the files must make each NOT NULL through the CHECK before
+   * USING INDEX (which would otherwise run SET NOT NULL, a scan under ACCESS EXCLUSIVE).
+   */
+  nullableKey?: string[];
   /** The app before the deploy (old) and after it (new). */
   oldApp?: Partial<AppShape>;
   newApp?: Partial<AppShape>;
@@ -34,8 +39,45 @@ export interface RefusalCase {
   refused: RegExp[];
 }
 
-/** The base every case starts from: the real schema plus an enum column and a varchar column to change. */
+const checkins = 'session-checkins.ts';
+const checkinsIndex = "    index('session_checkins_session_id_idx').on(t.sessionId),";
+
+/**
+ * A table without a primary key, for the cases that give it one: one check-in per loaded session, seq
+ * nullable but filled (loadCorpusRows), which the app reads and writes (CorpusApp).
+ */
+const sessionCheckins = `import { sql } from 'drizzle-orm';
+import { index, integer, pgPolicy, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { authenticatedRole, isAdmin } from './auth.js';
+import { trainingSessions } from './training-sessions.js';
+
+export const sessionCheckins = pgTable(
+  'session_checkins',
+  {
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => trainingSessions.id, { onDelete: 'cascade' }),
+    seq: integer('seq'),
+    checkedInAt: timestamp('checked_in_at', { withTimezone: true }).notNull().default(sql\`now()\`),
+  },
+  (t) => [
+${checkinsIndex}
+    pgPolicy('session_checkins_admin_all', { for: 'all', to: authenticatedRole, using: isAdmin, withCheck: isAdmin }),
+  ],
+).enableRLS();
+`;
+
+/**
+ * The base every case starts from: the real schema plus an enum column and a varchar column to change, and a
+ * table without a primary key (session_checkins).
+ */
 export function baseEdit(ws: Workspace): void {
+  ws.write(checkins, sessionCheckins);
+  ws.edit(
+    'index.ts',
+    "export * from './session-machine-moves.js';",
+    "export * from './session-machine-moves.js';\nexport * from './session-checkins.js';",
+  );
   ws.edit(
     'training-sessions.ts',
     "import { check, index, integer, pgPolicy, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';",
@@ -71,8 +113,8 @@ export const sessionNotes = pgTable(
 `;
 
 /**
- * Indexes, foreign keys, CHECKs, UNIQUE, and new columns (with a constant default, a volatile one, or none and
- * --backfill).
+ * Indexes, foreign keys, CHECKs, UNIQUE, PRIMARY KEY (over NOT NULL columns, and over a nullable one), and new
+ * columns (with a constant default, a volatile one, or none and --backfill).
  */
 export const CORPUS_CASES_A: CorpusCase[] = [
   {
@@ -115,6 +157,36 @@ export const CORPUS_CASES_A: CorpusCase[] = [
     },
     phases: ['pre-deploy'],
     rewrites: ['UNIQUE through a concurrent index'],
+  },
+  {
+    name: 'checkins_pkey',
+    title: 'a PRIMARY KEY on a loaded table without one, over NOT NULL columns: a concurrent unique index, USING INDEX',
+    edit: (ws) => {
+      ws.edit(checkins, 'import { index, integer,', 'import { index, integer, primaryKey,');
+      ws.edit(
+        checkins,
+        checkinsIndex,
+        `    primaryKey({ name: 'session_checkins_pkey', columns: [t.sessionId, t.checkedInAt] }),\n${checkinsIndex}`,
+      );
+    },
+    phases: ['pre-deploy'],
+    rewrites: ['PRIMARY KEY through a concurrent index'],
+  },
+  {
+    name: 'checkins_seq_pkey',
+    title:
+      'a PRIMARY KEY over a nullable column: NOT NULL through a validated CHECK first (no scan under ACCESS EXCLUSIVE), then USING INDEX, after the deploy',
+    edit: (ws) => {
+      ws.edit(checkins, 'import { index, integer,', 'import { index, integer, primaryKey,');
+      ws.edit(
+        checkins,
+        checkinsIndex,
+        `    primaryKey({ name: 'session_checkins_pkey', columns: [t.sessionId, t.seq] }),\n${checkinsIndex}`,
+      );
+    },
+    phases: ['post-deploy'],
+    rewrites: ['PRIMARY KEY through a concurrent index'],
+    nullableKey: ['seq'],
   },
   {
     name: 'priority_backfill',

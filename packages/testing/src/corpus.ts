@@ -140,7 +140,8 @@ export function statementsOf(file: string): string[] {
 
 /**
  * Loads the corpus table: CORPUS_ROWS training sessions over the three machines, one an hour (so none overlap),
- * every column varied (NULLs included), plus trainers and 1,000 recorded machine moves. Triggers are
+ * every column varied (NULLs included), plus trainers, 1,000 recorded machine moves, and a check-in for each
+ * session (session_checkins, the base's table without a primary key). Triggers are
  * skipped for the load (superuser); the values are what they would have computed.
  */
 export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void> {
@@ -172,6 +173,13 @@ export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void>
          FROM generate_series(1, least($1::int, 1000)) g, (SELECT array_agg(id ORDER BY machine_number) AS ids FROM machines) m`,
       [rows],
     );
+    // One check-in per session, seq filled (a nullable column a PRIMARY KEY case makes NOT NULL).
+    await c.query(
+      `INSERT INTO session_checkins (session_id, seq, checked_in_at)
+       SELECT md5('corpus ' || g)::uuid, g, timestamptz '2020-01-01 00:05Z' + g * interval '1 hour'
+         FROM generate_series(1, $1::int) g`,
+      [rows],
+    );
     await c.query('COMMIT');
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
@@ -179,7 +187,7 @@ export async function loadCorpusRows(pool: pg.Pool, rows: number): Promise<void>
   } finally {
     c.release();
   }
-  await pool.query('VACUUM ANALYZE training_sessions, session_machine_moves, trainers');
+  await pool.query('VACUUM ANALYZE training_sessions, session_machine_moves, trainers, session_checkins');
 }
 
 /** One query the corpus app sent: every query is recorded, none is retried. */
@@ -203,7 +211,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The app during the deploy: two connections reading and writing training_sessions (inserts in its own future
- * slots, reads and updates of loaded rows, a calendar range scan), each query under the same lock_timeout as
+ * slots, reads and updates of loaded rows, a calendar range scan) and session_checkins (inserts, reads), each query under the same lock_timeout as
  * the migrator, so that waiting longer on a lock makes it fail. `shape` switches from the old app's to the
  * new app's between the two migrate steps, as a rollout does.
  */
@@ -274,6 +282,23 @@ export class CorpusApp {
           ]),
       ],
       [
+        'checkin',
+        // seq after the loaded ones (1..rows), and a fresh one each time: a (session_id, seq) key stays unique.
+        () =>
+          this.pool.query(`INSERT INTO session_checkins (session_id, seq) VALUES (md5($1)::uuid, $2)`, [
+            this.loadedId(),
+            this.rows + this.n++,
+          ]),
+      ],
+      [
+        'checkins',
+        () =>
+          this.pool.query(
+            `SELECT session_id, seq, checked_in_at FROM session_checkins WHERE session_id = md5($1)::uuid`,
+            [this.loadedId()],
+          ),
+      ],
+      [
         'calendar',
         () =>
           this.pool.query(
@@ -321,20 +346,28 @@ export class CorpusApp {
   }
 }
 
-/** A wait of an app query on a lock that the migrator's backend held or queued for, as pg_locks showed it. */
+/**
+ * An app query seen waiting on the migrator's backend (pg_locks, pg_stat_activity): what it waited for, and
+ * what the migrator was doing at that moment.
+ */
 export interface LockWait {
   pid: number;
   mode: string;
   locktype: string;
   relation: string | null;
+  /** The migrator was itself waiting for a lock: the app queued behind that request, which its lock_timeout ends. */
+  blockerQueued: boolean;
+  /** The migrator's statement (pg_stat_activity.query: the running one, or the last one when idle in a transaction). */
+  blockerQuery: string;
+  blockerState: string;
+  /** How long the app had waited by then (server clock): reported, never asserted on. */
   waitedMs: number;
-  blocker: string;
 }
 
 /**
- * Watches pg_locks and pg_stat_activity while the migrator runs: every lock an app backend waits for, whose
- * blockers include the migrator's backend, with how long it had waited (pg_locks.waitstart, PostgreSQL 14+).
- * The longest wait seen of each is kept: a server observation, not a client's timing.
+ * Watches pg_locks and pg_stat_activity while the migrator runs: every lock an app backend waits for whose
+ * blockers include the migrator's backend, with the migrator's state and statement at that moment. One entry
+ * per app wait and migrator statement and state: a server observation, not a client's timing.
  */
 export class LockWatch {
   readonly waits = new Map<string, LockWait>();
@@ -361,10 +394,15 @@ export class LockWatch {
           locktype: string;
           relation: string | null;
           waited_ms: number;
-          blocker: string;
+          blocker_queued: boolean;
+          blocker_query: string;
+          blocker_state: string;
+          blocker_start: string;
         }>(
           `SELECT l.pid, l.waitstart::text AS waitstart, l.mode, l.locktype, l.relation::regclass::text AS relation,
-                  extract(epoch FROM clock_timestamp() - l.waitstart) * 1000 AS waited_ms, left(b.query, 200) AS blocker
+                  extract(epoch FROM clock_timestamp() - l.waitstart) * 1000 AS waited_ms,
+                  coalesce(b.wait_event_type = 'Lock', false) AS blocker_queued, b.query AS blocker_query,
+                  b.state AS blocker_state, b.query_start::text AS blocker_start
              FROM pg_locks l
              JOIN pg_stat_activity a ON a.pid = l.pid
              CROSS JOIN LATERAL unnest(pg_blocking_pids(l.pid)) AS bp(pid)
@@ -374,7 +412,7 @@ export class LockWatch {
           [this.database],
         );
         for (const r of rows) {
-          const key = `${r.pid} ${r.waitstart}`;
+          const key = `${r.pid} ${r.waitstart} ${r.blocker_start} ${r.blocker_queued} ${r.blocker_state}`;
           const seen = this.waits.get(key);
           if (!seen || seen.waitedMs < r.waited_ms) {
             this.waits.set(key, {
@@ -382,8 +420,10 @@ export class LockWatch {
               mode: r.mode,
               locktype: r.locktype,
               relation: r.relation,
+              blockerQueued: r.blocker_queued,
+              blockerQuery: r.blocker_query,
+              blockerState: r.blocker_state,
               waitedMs: Number(r.waited_ms),
-              blocker: r.blocker,
             });
           }
         }
@@ -422,4 +462,15 @@ export async function columnsOf(db: Pick<pg.ClientBase, 'query'>, table: string)
     [table],
   );
   return rows.map((r) => r.c);
+}
+
+/** A table without a key to hash rows by, as its row count and one md5 over its sorted rows. */
+export async function tableChecksum(
+  db: Pick<pg.ClientBase, 'query'>,
+  table: string,
+): Promise<{ n: number; h: string }> {
+  const { rows } = await db.query<{ n: number; h: string }>(
+    `SELECT count(*)::int AS n, md5(coalesce(string_agg(to_jsonb(x)::text, ',' ORDER BY to_jsonb(x)::text), '')) AS h FROM ${table} x`,
+  );
+  return rows[0]!;
 }
