@@ -88,12 +88,31 @@ function asWritten(p: Parsed, ctx: RuleContext, sql: string, does: string, why =
   };
 }
 
+/** Whether the text is only SQL comments and whitespace. */
+function commentOnly(text: string): boolean {
+  return (
+    text
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/--[^\n]*/g, '')
+      .trim() === ''
+  );
+}
+
 function withEnd(sql: string): string {
   return sql.trim().replace(/;?$/, ';');
 }
 
 /** Applies the forward rules to one statement of drizzle-kit's. */
 export function rewrite(text: string, ctx: RuleContext): RuleResult {
+  // drizzle-kit writes a comment instead of SQL where it cannot name a column-level primary key ("we can't
+  // automatically get name for primary key"): nothing to rewrite, and applying the comment would drop the change.
+  if (commentOnly(text)) {
+    return refuse(
+      text,
+      'drizzle-kit wrote a comment instead of SQL for this change (a column-level primary key it cannot name)',
+      'declare the key at table level, primaryKey({ name, columns }), so that drizzle-kit names it; or write the change by hand (pnpm db:generate:drizzle-kit --custom) with a rollback',
+    );
+  }
   const p = parseStatement(text);
   switch (p.type) {
     case 'CreateSchemaStmt':

@@ -265,3 +265,13 @@ describe('rollback rules', () => {
     ]);
   });
 });
+
+describe('a change drizzle-kit wrote as a comment', () => {
+  it('is refused with the table-level recipe, not applied as a no-op', () => {
+    // What drizzle-kit 0.31 writes for a column-level primary key it cannot name.
+    const text = `/* \n    Unfortunately in current drizzle-kit version we can't automatically get name for primary key.\n    We are working on making it available!\n*/\n-- ALTER TABLE "t" DROP CONSTRAINT "<constraint_name>";`;
+    const r = rewrite(text, ctx());
+    expect(r).toHaveProperty('refusal');
+    if ('refusal' in r) expect(r.refusal.recipe).toMatch(/primaryKey\(\{ name, columns \}\)/);
+  });
+});
