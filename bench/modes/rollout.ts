@@ -19,6 +19,7 @@ import path from 'node:path';
 import { migrate } from '@gym/migrate';
 import { type AppIds, type AppQuery, NewApp, OldApp } from '@gym/testing/apps';
 import pg from 'pg';
+import { parseCount } from '../lib/args';
 import { SEED_PRELUDE, SEED_SQL_FILE } from '../lib/contestants';
 import { loadOldSchema } from '../lib/load';
 import { RESULTS_DIR } from '../lib/paths';
@@ -59,15 +60,14 @@ function parse(argv: string[]): RolloutArgs {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.includes('=') ? argv[i]!.split('=', 2) : [argv[i]!, undefined];
     const value = () => inline ?? argv[++i] ?? '';
-    const count = (v: string) => Math.round(Number(v.replace(/k$/i, 'e3').replace(/m$/i, 'e6')));
-    if (flag === '--rows') a.rows = count(value());
-    else if (flag === '--runs') a.runs = count(value());
-    else if (flag === '--window-ms') a.windowMs = count(value());
+    if (flag === '--rows') a.rows = parseCount(value(), flag);
+    else if (flag === '--runs') a.runs = parseCount(value(), flag);
+    else if (flag === '--window-ms') a.windowMs = parseCount(value(), flag);
     else if (flag === '--out') a.out = value();
     else if (flag === '--contestants') a.contestants = value().split(',') as Contestant[];
     else if (flag !== '--') throw new Error(`unknown option for --mode rollout: ${flag}`);
   }
-  if (!(a.rows > 0 && a.runs > 0 && a.contestants.every((c) => c in LABELS)))
+  if (!(a.rows > 0 && a.runs > 0 && a.contestants.every((c) => Object.hasOwn(LABELS, c))))
     throw new Error('--rows and --runs must be positive, --contestants a subset of r,c,a');
   return a;
 }
@@ -187,7 +187,14 @@ async function trial(url: string, args: RolloutArgs, who: Contestant): Promise<P
 }
 
 export async function runRollout(argv: string[]): Promise<number> {
-  const args = parse(argv);
+  let args: RolloutArgs;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    // As the other modes: bad arguments are a one-line error and exit 2, not a stack trace and exit 1.
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   const server = await openServer(process.env.DATABASE_URL, log);
   const started = new Date();
   const trials: { run: number; contestant: Contestant; phases: Phase[] }[] = [];
