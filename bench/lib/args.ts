@@ -50,7 +50,8 @@ DATABASE_URL is unset.
   --max-migration-s N  cancel a contestant that runs longer than this (default 1800)
 `;
 
-function parseCount(raw: string, name: string): number {
+/** A count as the modes take it: digits, underscores allowed, an optional k or M suffix (20k, 1M, 1_000_000). */
+export function parseCount(raw: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(raw.replace(/_/g, ''));
   if (!m) throw new Error(`${name}: not a number: ${raw}`);
   const mult = m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1;

@@ -182,6 +182,46 @@ async function machineCounts(c: pg.Client) {
   return rows.map((r) => ({ machine_number: r.machine_number, sessions: Number(r.sessions) }));
 }
 
+/** The scratch machine of the RESTRICT check: its number and id, and how to take it away again. */
+interface EmptyMachine {
+  number: number;
+  id: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Adds a machine that no session references, for the RESTRICT check. Since 0007 (legacy overlapping sessions
+ * moved onto Machines 2 and 3) and 0011, the migration leaves sessions on every machine, and the check must
+ * measure the delete RESTRICT lets through: the RI trigger's query for a machine_id with no rows. machines
+ * allows numbers 1-3 only (CHECK), so that CHECK is dropped while the fourth machine exists and put back,
+ * validated, once it is gone, with its definition read from the catalog. Committed: the checks below run in
+ * transactions of their own; the database is the bench's own and the probe has stopped.
+ */
+async function addEmptyMachine(c: pg.Client): Promise<EmptyMachine> {
+  const check = (
+    await c.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE conrelid = 'machines'::regclass AND conname = 'machines_machine_number_check'`,
+    )
+  ).rows[0]?.def;
+  const number = 1 + (await c.query<{ n: number }>('SELECT max(machine_number) AS n FROM machines')).rows[0]!.n;
+  if (check) await c.query('ALTER TABLE machines DROP CONSTRAINT machines_machine_number_check');
+  const { rows } = await c.query<{ id: string }>(
+    `INSERT INTO machines (machine_number, name) VALUES ($1, 'Bench: no sessions (RESTRICT check)') RETURNING id`,
+    [number],
+  );
+  const id = rows[0]!.id;
+  return {
+    number,
+    id,
+    async remove() {
+      await c.query('DELETE FROM machines WHERE id = $1', [id]);
+      // The definition comes from the catalog (pg_get_constraintdef), never from input.
+      if (check) await c.query(`ALTER TABLE machines ADD CONSTRAINT machines_machine_number_check ${check}`);
+    },
+  };
+}
+
 const RI_SQL = 'SELECT 1 FROM ONLY training_sessions x WHERE machine_id = $1 FOR KEY SHARE OF x';
 const BRIEF_RESTRICT_SQL = 'SELECT 1 FROM training_sessions WHERE machine_id = $1 LIMIT 1 FOR KEY SHARE';
 const DELETE_SQL = 'DELETE FROM machines WHERE id = $1';
@@ -191,14 +231,19 @@ const CALENDAR_SQL =
 /**
  * After (b) at N rows, with the probe stopped:
  *  1. ANALYZE training_sessions (the migration itself does not; autovacuum would, later).
- *  2. The RESTRICT check, in the state the migration leaves (every old session on Machine 1, Machines 2 and 3
- *     empty): EXPLAIN ANALYZE of DELETE FROM machines for Machine 3 in a transaction that is rolled back, and
- *     of the query the RI trigger runs (SELECT 1 FROM ONLY training_sessions x WHERE machine_id = $1 FOR KEY
- *     SHARE OF x), with a custom plan and with the generic plan the trigger's cached plan may switch to.
- *     Latency: the DELETE of Machine 3 inside a savepoint that is rolled back, 200 times; the brief's
- *     LIMIT 1 FOR KEY SHARE query, 200 times; the refused DELETE of Machine 1 (23503), 200 times.
+ *  2. The RESTRICT check, in the state the migration leaves (most old sessions on Machine 1, 0007's moved
+ *     legacy overlaps on Machines 2 and 3), for a fourth machine added for the check that no session
+ *     references (addEmptyMachine; removed again afterwards): EXPLAIN ANALYZE of DELETE FROM machines for it in
+ *     a transaction that is rolled back, and of the query the RI trigger runs (SELECT 1 FROM ONLY
+ *     training_sessions x WHERE machine_id = $1 FOR KEY SHARE OF x), with a custom plan and with the generic
+ *     plan the trigger's cached plan may switch to. Latency: its DELETE inside a savepoint that is rolled
+ *     back, 200 times; the brief's LIMIT 1 FOR KEY SHARE query, 200 times; the refused DELETE of the machine
+ *     with the most sessions (23503), 200 times.
  *  3. Optionally reassigns the sessions across the 3 machines (machine_number = 1 + last byte of the id mod 3),
- *     in committed batches of heap pages, keeping updated_at; then VACUUM ANALYZE training_sessions.
+ *     in committed batches of heap pages, keeping updated_at; then VACUUM ANALYZE training_sessions. Only the
+ *     sessions that hold no slot (completed, cancelled): since 0007 moving a scheduled one onto a machine
+ *     booked then is refused (23P01), and the loaded data books more than three machines can hold. The
+ *     calendar week below is in the past, so all of its sessions are reassigned as before.
  *  4. The calendar query for one machine and one week, EXPLAIN (ANALYZE, BUFFERS), then 200 runs; and the RI
  *     query for a machine that now has sessions.
  */
@@ -218,118 +263,122 @@ export async function explainSuite(
     const mid = (n: number) => machines.find((m) => m.machine_number === n)!.id;
     await c.query('ANALYZE training_sessions');
     const counts = await machineCounts(c);
-    const emptyMachine = counts.find((m) => m.sessions === 0)?.machine_number;
-    if (emptyMachine === undefined)
-      throw new Error(`every machine has sessions (${JSON.stringify(counts)}); the RESTRICT check needs an empty one`);
+    const empty = await addEmptyMachine(c);
+    machines.push({ id: empty.id, machine_number: empty.number });
+    const emptyMachine = empty.number;
     const fullMachine = [...counts].sort((a, b) => b.sessions - a.sessions)[0]!.machine_number;
     const plans: PlanCheck[] = [];
     const latencies: LatencyCheck[] = [];
 
-    // 2. RESTRICT
-    await c.query('BEGIN');
+    // 2. RESTRICT, on the scratch machine (no sessions), then the refused delete of the fullest machine
     try {
-      plans.push(
-        await explain(c, `restrict: DELETE machine ${emptyMachine} (no sessions), rolled back`, DELETE_SQL, [
-          mid(emptyMachine),
-        ]),
-      );
-      plans.push(
-        await explain(c, `restrict: RI query, machine ${emptyMachine} (no sessions), custom plan`, RI_SQL, [
-          mid(emptyMachine),
-        ]),
-      );
-      await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      await c.query(`PREPARE bench_ri(uuid) AS ${RI_SQL}`);
-      plans.push(
-        await explain(
-          c,
-          `restrict: RI query, machine ${emptyMachine} (no sessions), generic plan`,
-          `EXECUTE bench_ri('${mid(emptyMachine)}')`,
-          [],
-        ),
-      );
-      // Plain EXPLAIN for a machine that has sessions: ANALYZE would lock every one of its rows (the trigger
-      // itself stops at the first row).
-      plans.push(
-        await explain(
-          c,
-          `restrict: RI query, machine ${fullMachine} (${counts.find((m) => m.machine_number === fullMachine)!.sessions} sessions), generic plan, EXPLAIN only`,
-          `EXECUTE bench_ri('${mid(fullMachine)}')`,
-          [],
-          'EXPLAIN',
-        ),
-      );
-      plans.push(
-        await explain(
-          c,
-          `restrict: RI query, machine ${fullMachine}, custom plan, EXPLAIN only`,
-          RI_SQL,
-          [mid(fullMachine)],
-          'EXPLAIN',
-        ),
-      );
-      plans.push(
-        await explain(
-          c,
-          `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)} (no sessions)`,
-          BRIEF_RESTRICT_SQL,
-          [mid(emptyMachine)],
-        ),
-      );
-    } finally {
-      await c.query('ROLLBACK');
-      await c.query('DEALLOCATE ALL').catch(() => {});
-    }
-    for (const [label, m] of [
-      [
-        `restrict: the RI trigger's own plan in DELETE machine ${emptyMachine} (no sessions), auto_explain`,
-        emptyMachine,
-      ],
-      [
-        `restrict: the RI trigger's own plan in DELETE machine ${fullMachine} (has sessions), auto_explain`,
-        fullMachine,
-      ],
-    ] as const) {
-      const p = await restrictTriggerPlan(c, label, mid(m));
-      if (p) plans.push(p);
-    }
-    await c.query('BEGIN');
-    try {
+      await c.query('BEGIN');
+      try {
+        plans.push(
+          await explain(c, `restrict: DELETE machine ${emptyMachine} (no sessions), rolled back`, DELETE_SQL, [
+            mid(emptyMachine),
+          ]),
+        );
+        plans.push(
+          await explain(c, `restrict: RI query, machine ${emptyMachine} (no sessions), custom plan`, RI_SQL, [
+            mid(emptyMachine),
+          ]),
+        );
+        await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        await c.query(`PREPARE bench_ri(uuid) AS ${RI_SQL}`);
+        plans.push(
+          await explain(
+            c,
+            `restrict: RI query, machine ${emptyMachine} (no sessions), generic plan`,
+            `EXECUTE bench_ri('${mid(emptyMachine)}')`,
+            [],
+          ),
+        );
+        // Plain EXPLAIN for a machine that has sessions: ANALYZE would lock every one of its rows (the trigger
+        // itself stops at the first row).
+        plans.push(
+          await explain(
+            c,
+            `restrict: RI query, machine ${fullMachine} (${counts.find((m) => m.machine_number === fullMachine)!.sessions} sessions), generic plan, EXPLAIN only`,
+            `EXECUTE bench_ri('${mid(fullMachine)}')`,
+            [],
+            'EXPLAIN',
+          ),
+        );
+        plans.push(
+          await explain(
+            c,
+            `restrict: RI query, machine ${fullMachine}, custom plan, EXPLAIN only`,
+            RI_SQL,
+            [mid(fullMachine)],
+            'EXPLAIN',
+          ),
+        );
+        plans.push(
+          await explain(
+            c,
+            `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)} (no sessions)`,
+            BRIEF_RESTRICT_SQL,
+            [mid(emptyMachine)],
+          ),
+        );
+      } finally {
+        await c.query('ROLLBACK');
+        await c.query('DEALLOCATE ALL').catch(() => {});
+      }
+      for (const [label, m] of [
+        [
+          `restrict: the RI trigger's own plan in DELETE machine ${emptyMachine} (no sessions), auto_explain`,
+          emptyMachine,
+        ],
+        [
+          `restrict: the RI trigger's own plan in DELETE machine ${fullMachine} (has sessions), auto_explain`,
+          fullMachine,
+        ],
+      ] as const) {
+        const p = await restrictTriggerPlan(c, label, mid(m));
+        if (p) plans.push(p);
+      }
+      await c.query('BEGIN');
+      try {
+        latencies.push(
+          await timeRuns(
+            `restrict: DELETE machine ${emptyMachine} (no sessions), in a savepoint rolled back`,
+            DELETE_SQL,
+            opts.runs,
+            async () => {
+              await c.query('SAVEPOINT s');
+              const r = await c.query(DELETE_SQL, [mid(emptyMachine)]);
+              await c.query('ROLLBACK TO SAVEPOINT s');
+              return r.rowCount === 1 ? 'deleted 1 row (rolled back)' : `deleted ${r.rowCount}`;
+            },
+          ),
+        );
+      } finally {
+        await c.query('ROLLBACK');
+      }
       latencies.push(
         await timeRuns(
-          `restrict: DELETE machine ${emptyMachine} (no sessions), in a savepoint rolled back`,
-          DELETE_SQL,
+          `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)}`,
+          BRIEF_RESTRICT_SQL,
           opts.runs,
           async () => {
-            await c.query('SAVEPOINT s');
-            const r = await c.query(DELETE_SQL, [mid(emptyMachine)]);
-            await c.query('ROLLBACK TO SAVEPOINT s');
-            return r.rowCount === 1 ? 'deleted 1 row (rolled back)' : `deleted ${r.rowCount}`;
+            const r = await c.query(BRIEF_RESTRICT_SQL, [mid(emptyMachine)]);
+            return `${r.rowCount} row(s)`;
           },
         ),
       );
+      latencies.push(
+        await timeRefusedDelete(
+          c,
+          `restrict: DELETE machine ${fullMachine} (has sessions), refused`,
+          mid(fullMachine),
+          opts.runs,
+        ),
+      );
     } finally {
-      await c.query('ROLLBACK');
+      await empty.remove();
     }
-    latencies.push(
-      await timeRuns(
-        `restrict: ${BRIEF_RESTRICT_SQL.replace('$1', `machine ${emptyMachine}`)}`,
-        BRIEF_RESTRICT_SQL,
-        opts.runs,
-        async () => {
-          const r = await c.query(BRIEF_RESTRICT_SQL, [mid(emptyMachine)]);
-          return `${r.rowCount} row(s)`;
-        },
-      ),
-    );
-    latencies.push(
-      await timeRefusedDelete(
-        c,
-        `restrict: DELETE machine ${fullMachine} (has sessions), refused`,
-        mid(fullMachine),
-        opts.runs,
-      ),
-    );
 
     // 3. reassign
     const reassign = {
@@ -355,7 +404,8 @@ export async function explainSuite(
              FROM machines m
             WHERE t.ctid >= format('(%s,0)', $1::bigint)::tid AND t.ctid < format('(%s,0)', $2::bigint)::tid
               AND m.machine_number = 1 + get_byte(uuid_send(t.id), 15) % 3
-              AND t.machine_id IS DISTINCT FROM m.id`,
+              AND t.machine_id IS DISTINCT FROM m.id
+              AND t.status NOT IN ('scheduled', 'in_progress')`,
           [from, from + step],
         );
         reassign.rows += r.rowCount ?? 0;
@@ -372,7 +422,7 @@ export async function explainSuite(
       reassign.vacuumMs = performance.now() - v0;
       reassign.done = true;
       reassign.how =
-        'UPDATE ... SET machine_id = machine (1 + last byte of the session id mod 3), in committed batches of 2048 heap pages, updated_at kept; then VACUUM ANALYZE training_sessions';
+        'UPDATE ... SET machine_id = machine (1 + last byte of the session id mod 3) for the sessions that hold no slot (not scheduled or in progress), in committed batches of 2048 heap pages, updated_at kept; then VACUUM ANALYZE training_sessions';
       countsAfter = await machineCounts(c);
     }
 

@@ -16,6 +16,7 @@
 
 import { migrate } from '@gym/migrate';
 import type pg from 'pg';
+import { parseCount } from '../lib/args';
 import { connectClient, openServer } from '../lib/server';
 import { fmtMs, fmtRatio, median, round, table } from '../lib/stats';
 
@@ -28,9 +29,54 @@ const LABELS: Record<Contestant, string> = {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function opt(argv: string[], name: string, dflt: string): string {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+export const INTEGRITY_USAGE = `pnpm bench:migrate --mode integrity [options]
+
+The no-double-booking rule (0007) on a loaded table, with an app probe running, side by side: the
+catalog-only reference, gym-db's migrator (0007 + 0008) and an EXCLUDE constraint.
+
+  --rows N            sessions to load (default 1000000; 20k, 1M accepted)
+  --runs N            runs per contestant (default 1); the summary is the median
+  --contestants a,b   which contestants, a subset of ref,gym,exclude (default all three)
+`;
+
+interface IntegrityArgs {
+  rows: number;
+  runs: number;
+  kinds: Contestant[];
+  help: boolean;
+}
+
+function parse(argv: string[]): IntegrityArgs {
+  const a: IntegrityArgs = { rows: 1_000_000, runs: 1, kinds: ['ref', 'gym', 'exclude'], help: false };
+  const args = argv.filter((x) => x !== '--');
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i]!;
+    const eq = raw.indexOf('=');
+    const [flag, inline] = eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : [raw, undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--rows') a.rows = parseCount(value(), flag);
+    else if (flag === '--runs') a.runs = parseCount(value(), flag);
+    else if (flag === '--contestants') {
+      const kinds = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const unknown = kinds.filter((k) => !Object.hasOwn(LABELS, k));
+      if (unknown.length || !kinds.length)
+        throw new Error(
+          `--contestants: unknown contestant ${unknown.join(', ') || '(none given)'} (ref, gym, exclude)`,
+        );
+      a.kinds = [...new Set(kinds)] as Contestant[];
+    } else if (flag === '-h' || flag === '--help') a.help = true;
+    else throw new Error(`unknown option for --mode integrity: ${raw}`);
+  }
+  if (a.rows < 1) throw new Error('--rows must be at least 1');
+  if (a.runs < 1 || a.runs > 20) throw new Error('--runs must be between 1 and 20');
+  return a;
 }
 
 async function load(url: string, rows: number): Promise<void> {
@@ -227,9 +273,18 @@ interface Result {
 }
 
 export async function runIntegrity(argv: string[]): Promise<number> {
-  const rows = Number(opt(argv, '--rows', '1000000'));
-  const runs = Number(opt(argv, '--runs', '1'));
-  const kinds = opt(argv, '--contestants', 'ref,gym,exclude').split(',') as Contestant[];
+  let args: IntegrityArgs;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${INTEGRITY_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(INTEGRITY_USAGE);
+    return 0;
+  }
+  const { rows, runs, kinds } = args;
   const server = await openServer(process.env.DATABASE_URL, log);
   const results: Result[] = [];
   try {

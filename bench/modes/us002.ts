@@ -383,7 +383,7 @@ async function runTrial(
 
 function planSummary(p: PlanCheck): string {
   const exec = p.executionMs !== null ? `, execution ${p.executionMs} ms` : '';
-  // The DELETE's own plan scans machines (3 rows); what matters is its RESTRICT trigger's time.
+  // The DELETE's own plan scans machines (4 rows with the RESTRICT check's scratch machine); what matters is its RESTRICT trigger's time.
   if (p.triggerMs !== undefined)
     return `RESTRICT trigger ${p.triggerMs} ms${exec} (the trigger's query plan is listed separately)`;
   const scans = [p.indexes.length ? `index ${p.indexes.join(', ')}` : 'no index', p.seqScan ? 'Seq Scan' : '']
