@@ -1,5 +1,5 @@
-import { configDefaults, defineConfig } from 'vitest/config';
 import { globalSetup, workspaceSource } from '@gym/testing/vitest';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Workspace packages load from their TypeScript source (the "@gym/source" export condition): no build first.

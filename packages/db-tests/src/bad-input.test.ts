@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { ExitCode } from '@gym/migrate';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, withCredentials, withHostPort } from '@gym/testing/admin';
 import { runCli } from '@gym/testing/cli';
 import type { TestDatabase } from '@gym/testing/db';
@@ -12,6 +11,7 @@ import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 import { waitFor } from '@gym/testing/wait';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 3: every bad input gets a clear one-line error, its documented exit code, and a database left
 // exactly as it was (catalog and every row compared before and after).

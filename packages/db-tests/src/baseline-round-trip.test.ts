@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import type { TestDatabase } from '@gym/testing/db';
 import { migrateTo } from '@gym/testing/migrate';
@@ -6,6 +5,7 @@ import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { dataSnapshot } from '@gym/testing/snapshot';
 import { wholeCatalog } from '@gym/testing/whole-catalog';
+import { describe, expect, it } from 'vitest';
 
 // Issue 16, item 10: `db:rollback --to 0000_baseline` then `db:migrate` used to put every session back on
 // Machine 1 (the machine archive went with `machines`, keyed by its uuids), and 0007 then moved the overlapping

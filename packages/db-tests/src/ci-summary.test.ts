@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@gym/testing/cli';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // Issue 17, item 1: .ci/run's verdict on a `pnpm test` comes from .ci/summary.mjs, which must fail on a skip
 // that .ci/expected-skips.tsv does not list, on a missing report, and on a file whose hooks failed (vitest

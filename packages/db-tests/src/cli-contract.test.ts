@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { ExitCode } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '@gym/testing/cli';
 import { perTestResources } from '@gym/testing/resources';
+import { describe, expect, it } from 'vitest';
 
 // What deploy jobs and log pipelines rely on, recorded once in cli-contract.golden.json and compared on every
 // run: --help, the exit codes, and what the CLI prints (human lines and --json events) for the runs a deploy

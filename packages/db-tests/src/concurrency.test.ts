@@ -1,6 +1,5 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '@gym/testing/cli';
 import { migrateTo } from '@gym/testing/migrate';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
@@ -8,6 +7,7 @@ import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/outpu
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 import { waitFor } from '@gym/testing/wait';
+import { describe, expect, it } from 'vitest';
 
 // Issue 3, "Locks": a session-level advisory lock makes concurrent deploys safe, and waiting for it is bounded.
 const { database, client } = perTestResources();

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { freePort, pgMajorFromEnv } from '@gym/local-pg';
 import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
 import { readApplied } from '@gym/migrate';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@gym/testing/admin';
 import { spawnCli } from '@gym/testing/cli';
 import { eventsOf, followJson, parseJsonLines } from '@gym/testing/output';
 import { allTags } from '@gym/testing/release';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // Issue 3, "Connection": a deploy job that starts beside its database retries until the server is up.
 let server: EmbeddedServer | undefined;

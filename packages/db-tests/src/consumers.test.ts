@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { migrationsFolder } from '@gym/db/migrations';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@gym/testing/cli';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 8: @gym/db as packages outside this workspace's conventions consume it. Two scratch packages are
 // written next to a node_modules that links @gym/db, the way a package manager would: one on NodeNext

@@ -1,6 +1,6 @@
+import { startTestServer } from '@gym/testing/server';
 import { describe, expect, inject, it } from 'vitest';
 import { runHarnessFixture } from './support/fixture-suite';
-import { startTestServer } from '@gym/testing/server';
 
 // Issue 20. Collected only where the harness is told to use containers (GYM_TEST_SERVER=testcontainers,
 // .ci/containers.sh): it needs a container runtime that answers, which the other runs do not have.

@@ -1,6 +1,5 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, MIGRATION_LOCK_KEY, readApplied } from '@gym/migrate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOldSessionsBulk } from '@gym/testing/bulk';
 import { runCli, spawnCli } from '@gym/testing/cli';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
@@ -11,6 +10,7 @@ import { US002_CONTRACT } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { rowsById } from '@gym/testing/snapshot';
 import { waitFor } from '@gym/testing/wait';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 3, "Signals": SIGINT/SIGTERM stop the run after the current statement and release the lock; a later
 // run completes the work, including after a kill -9 in the middle of 0002 (the expand step) and a SIGINT in the

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { migrateTo } from '@gym/testing/migrate';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
 import { US002_CONTRACT } from '@gym/testing/release';
 import { rowsById } from '@gym/testing/snapshot';
 import { archivedValues } from '@gym/testing/sql-file';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // US-002 AC-3 and AC-5: migrate to 0001_machines, load old-schema data, migrate to latest (expand and contract),
 // compare every row.

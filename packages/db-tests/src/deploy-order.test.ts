@@ -1,6 +1,4 @@
 import { migrate } from '@gym/migrate';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole } from '@gym/testing/as-role';
 import { runCli } from '@gym/testing/cli';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
@@ -10,6 +8,8 @@ import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { cleanLints, makeSupabaseLike, runSecurityLints } from '@gym/testing/security-lints';
 import { catalogSnapshot } from '@gym/testing/snapshot';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 16, item 1: one schema whatever the deploy order. Every order the migrator allows (plain migrate;
 // --pre-deploy then migrate; release by release with --to; the README's deploy job on an empty database;

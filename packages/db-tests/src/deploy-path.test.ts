@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
 import { US002_CONTRACT } from '@gym/testing/release';
 import { rowsById } from '@gym/testing/snapshot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 2's "done when", through the real CLI exactly as `pnpm db:*` runs it (tsx on the TypeScript source;
 // the other suites start its compiled build) with DATABASE_URL set.

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, withCredentials } from '@gym/testing/admin';
 import { type AppIds, type AppQuery, appPool, createAppRole, NewApp, OldApp } from '@gym/testing/apps';
 import { runCli } from '@gym/testing/cli';
@@ -8,6 +7,7 @@ import { migrateTo, rollbackTo } from '@gym/testing/migrate';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
 import { parseJsonLines } from '@gym/testing/output';
 import { archivedValues } from '@gym/testing/sql-file';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 9: a deploy that never breaks the running app. The old app (the six statements it sends, verbatim)
 // runs before `db:migrate --pre-deploy`, through it and through the rollout; the new app (@gym/db) runs from

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as schema from '@gym/db/schema';
+import { repoRoot } from '@gym/testing/cli';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { is, SQL } from 'drizzle-orm';
 import { getTableConfig, getViewConfig, PgTable, PgView } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '@gym/testing/cli';
-import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 
 // The Drizzle schema (what feature packages compile against) and the migrations (what production runs)
 // must describe the same database (drizzle-orm #5059). Both directions are checked.

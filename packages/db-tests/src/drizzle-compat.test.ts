@@ -1,12 +1,12 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { readApplied, status } from '@gym/migrate';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
-import { describe, expect, it } from 'vitest';
 import { migrateTo } from '@gym/testing/migrate';
 import { copyMigrations } from '@gym/testing/migrations-copy';
 import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+import { describe, expect, it } from 'vitest';
 
 // The migrator keeps Drizzle's migrations table compatible with drizzle-orm's own migrate(), both ways.
 // Its rows are read through the migrator's state module (readApplied), the only code that names the table.

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { freePort } from '@gym/local-pg';
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
 import { spawnCli } from '@gym/testing/cli';
 import { alive, postmasterPid, processesUsing, tempEmbeddedDirs } from '@gym/testing/embedded-dir';
 import { stdoutMatches } from '@gym/testing/output';
 import { perTestResources } from '@gym/testing/resources';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 
 // Issue 12, item 5: `pnpm db:start` gives a database to develop against, and leaves nothing behind. The
 // sample week itself (what --seed books) is proven next to the feature it samples, in @gym/bookings'

@@ -3,11 +3,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort, pgMajorFromEnv } from '@gym/local-pg';
 import { type EmbeddedServer, startEmbedded } from '@gym/local-pg/embedded';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { tempEmbeddedDirs } from '@gym/testing/embedded-dir';
 import { expectOneLineError } from '@gym/testing/output';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 12, item 3: when the embedded server cannot start, `pnpm db:migrate --embedded` says why in one line
 // (what is wrong, what to do), exits 2, and prints no stack trace and no unhandled 'error' event.

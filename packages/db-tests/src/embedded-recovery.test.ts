@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, pgMajorFromEnv } from '@gym/local-pg';
 import { startEmbedded } from '@gym/local-pg/embedded';
-import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '@gym/testing/cli';
 import { alive, postmasterPid, processesUsing, tempEmbeddedDirs } from '@gym/testing/embedded-dir';
 import { followJson } from '@gym/testing/output';
 import { waitFor } from '@gym/testing/wait';
+import { describe, expect, it } from 'vitest';
 
 // Issue 12, item 4: a run killed with SIGKILL while its embedded server is up leaves no server running,
 // and the next run starts cleanly.

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { ExitCode, readApplied } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { adminQuery, withCredentials } from '@gym/testing/admin';
 import { runCli } from '@gym/testing/cli';
 import type { TestDatabase } from '@gym/testing/db';
@@ -11,6 +10,7 @@ import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/outpu
 import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { describe, expect, it } from 'vitest';
 
 // Issue 16, item 9: the migrator's guards fail closed. The pooler probe refuses when it cannot open the second
 // connection that its proof needs, and applied rows that match no journal entry (a migration regenerated

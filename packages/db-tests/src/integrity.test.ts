@@ -1,5 +1,4 @@
 import { ExitCode } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import type { TestDatabase } from '@gym/testing/db';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
@@ -8,6 +7,7 @@ import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 import { runSqlFileByHand } from '@gym/testing/sql-file';
+import { describe, expect, it } from 'vitest';
 
 // Issue 8, item 4: 0007_training_sessions_integrity on a database that US-002 left with double bookings.
 const TAG = '0007_training_sessions_integrity';

@@ -1,5 +1,4 @@
 import { readApplied } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '@gym/testing/cli';
 import type { TestDatabase } from '@gym/testing/db';
 import { migrateTo } from '@gym/testing/migrate';
@@ -8,6 +7,7 @@ import { eventsOf, expectOneLineError, followJson, parseJsonLines } from '@gym/t
 import { US002_CONTRACT } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { waitFor } from '@gym/testing/wait';
+import { describe, expect, it } from 'vitest';
 
 // Issue 3, "Locks": every DDL statement runs under lock_timeout and is retried with backoff on 55P03, so a
 // migration never queues behind a long-running transaction while the app's queries queue behind it.

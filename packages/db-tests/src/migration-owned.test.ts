@@ -3,9 +3,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { migrationsFolder } from '@gym/db/migrations';
 import { migrationsTableExists, readApplied } from '@gym/migrate';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
-import { describe, expect, it } from 'vitest';
 import { adminQuery } from '@gym/testing/admin';
 import { repoRoot, runCli } from '@gym/testing/cli';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
@@ -14,6 +11,9 @@ import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 import { findPgDump, schemaDump, wholeCatalog } from '@gym/testing/whole-catalog';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+import { describe, expect, it } from 'vitest';
 
 // Issue 9, "The archive out of the app's reach": migration-owned tables live in gym_migrations with no
 // privileges for anyone else; drizzle-kit push finds nothing to drop; drizzle-kit migrate and drizzle-orm's
@@ -163,7 +163,8 @@ describe('rolling every migration back', () => {
   // A newcomer's machine without a fitting pg_dump skips this with the reason; CI must have one, so there it fails.
   it('pg_dump --schema-only of it equals that of an empty database', async (ctx) => {
     if (dumpMissing && !process.env.CI) ctx.skip(dumpMissing);
-    if (dumpMissing) throw new Error(`${dumpMissing}; CI needs a pg_dump that reads the server (@gym/testing/pg-dump.ts)`);
+    if (dumpMissing)
+      throw new Error(`${dumpMissing}; CI needs a pg_dump that reads the server (@gym/testing/pg-dump.ts)`);
     const db = await rolledBackDatabase();
     const empty = await database('empty');
     const [a, b] = [schemaDump(dump!.bin, db.url), schemaDump(dump!.bin, empty.url)];

@@ -1,5 +1,4 @@
 import { readApplied } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { migrateTo } from '@gym/testing/migrate';
 import { copyMigrations, journalWhen } from '@gym/testing/migrations-copy';
@@ -8,6 +7,7 @@ import { eventsOf, parseJsonLines } from '@gym/testing/output';
 import { allTags, US002_CONTRACT } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { describe, expect, it } from 'vitest';
 
 // Issue 3, "Ordering": migrations are matched by identity, so one merged late (its journal `when` older than
 // the newest applied one, drizzle-orm #5769) is applied and reported, never skipped. And --dry-run runs nothing.

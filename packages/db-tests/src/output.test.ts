@@ -1,10 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { migrateTo } from '@gym/testing/migrate';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
 import { eventsOf, parseJsonLines } from '@gym/testing/output';
 import { US002_TAGS, us002History } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // Issue 3, "Output": one line per migration with its duration, progress during the backfill, --json for
 // log pipelines, and a status table; shown on the US-002 release's history, whose every line they list.

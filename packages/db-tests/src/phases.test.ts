@@ -1,5 +1,4 @@
 import { ExitCode, migrationsTableExists, status } from '@gym/migrate';
-import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { migrateTo } from '@gym/testing/migrate';
 import { copyMigrations } from '@gym/testing/migrations-copy';
@@ -7,6 +6,7 @@ import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/outpu
 import { US002_CONTRACT, us002History } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // Issue 9, "Phases in the migrator": a migration marked `-- migrator: post-deploy` is the contract step of an
 // expand/contract change. `migrate --pre-deploy` (before the rollout) never runs one; `migrate` runs all.

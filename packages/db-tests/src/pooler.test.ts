@@ -1,10 +1,10 @@
 import { migrationsFolder } from '@gym/db/migrations';
 import { loadMigrations, readApplied } from '@gym/migrate';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { expectOneLineError } from '@gym/testing/output';
 import { findPgbouncer, type Pgbouncer, startPgbouncer } from '@gym/testing/pgbouncer';
 import { perTestResources } from '@gym/testing/resources';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 // Issue 10, item 5: through a transaction-mode pooler one run is not one backend, so the migrator refuses
 // before it changes anything; through a session-mode pooler it migrates. Proven against a real PgBouncer.

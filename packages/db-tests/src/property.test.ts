@@ -1,11 +1,11 @@
-import fc from 'fast-check';
-import type pg from 'pg';
-import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@gym/testing/db';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
 import { propertyRuns } from '@gym/testing/property-runs';
 import { US002_CONTRACT } from '@gym/testing/release';
 import { catalogSnapshot } from '@gym/testing/snapshot';
+import fc from 'fast-check';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 
 // Issue 3: over random old-schema data, 0002 up, down, up gives identical rows every time: random NULLs where
 // the old schema allows them, Unicode (emoji, quotes, backslashes), timestamps at DST edges and in other

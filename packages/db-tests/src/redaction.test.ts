@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readApplied } from '@gym/migrate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, closedPort, withCredentials, withHostPort } from '@gym/testing/admin';
 import { type CliResult, runCli } from '@gym/testing/cli';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { parseJsonLines } from '@gym/testing/output';
 import { allTags } from '@gym/testing/release';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 2 and 3: a password from the URL never appears in anything the migrator prints, in any mode.
 const PASSWORD = 'S3cr3t-P4ss-xyz';

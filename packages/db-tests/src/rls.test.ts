@@ -1,7 +1,7 @@
 import { asCaller, createDb, trainingSessions } from '@gym/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, type RoleRequest } from '@gym/testing/as-role';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 10: who may do what, through the API roles (SET ROLE plus the JWT claims, as PostgREST does), in
 // both directions. Denials are real: an error (42501) where there is no privilege or a policy refuses a
@@ -86,11 +86,7 @@ describe('anon (the public API key): nothing', () => {
   it('cannot write, nor book', async () => {
     expect(await asRole(db.pool, anon, `UPDATE machines SET is_available = false`)).toMatchObject({ error: '42501' });
     expect(
-      await asRole(
-        db.pool,
-        anon,
-        `INSERT INTO members (first_name, last_name, email) VALUES ('x', 'y', 'z@gym.test')`,
-      ),
+      await asRole(db.pool, anon, `INSERT INTO members (first_name, last_name, email) VALUES ('x', 'y', 'z@gym.test')`),
     ).toMatchObject({ error: '42501' });
     expect(await asRole(db.pool, anon, BOOK, [ids.machine1, ids.m1])).toMatchObject({ error: '42501' });
   });
@@ -187,9 +183,9 @@ describe('a member', () => {
       rowCount: 0,
       error: undefined,
     });
-    expect(
-      await asRole(db.pool, member1, `INSERT INTO machines (machine_number, name) VALUES (3, 'x')`),
-    ).toMatchObject({ error: '42501' });
+    expect(await asRole(db.pool, member1, `INSERT INTO machines (machine_number, name) VALUES (3, 'x')`)).toMatchObject(
+      { error: '42501' },
+    );
   });
 
   it('sees their own profile, bookings and sessions only', async () => {

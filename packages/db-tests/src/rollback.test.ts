@@ -1,5 +1,4 @@
 import { status } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
 import { insertOldSchemaData, realisticOldSessions } from '@gym/testing/old-data';
 import { allTags, US002_CONTRACT, US002_TAGS } from '@gym/testing/release';
@@ -7,6 +6,7 @@ import { perTestResources } from '@gym/testing/resources';
 import { catalogSnapshot, dataSnapshot, rowsById } from '@gym/testing/snapshot';
 import { archivedValues, runSqlFileByHand } from '@gym/testing/sql-file';
 import { waitFor } from '@gym/testing/wait';
+import { describe, expect, it } from 'vitest';
 
 const { database } = perTestResources();
 

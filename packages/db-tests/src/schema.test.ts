@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { migrateTo } from '@gym/testing/migrate';
 import { US002_CONTRACT } from '@gym/testing/release';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // US-002 AC-1 to AC-4 against the schema as its release left it (through its contract step), checked in the
 // catalog itself; later releases' rules (0007's CHECKs and triggers) have suites of their own.

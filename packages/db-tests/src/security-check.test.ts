@@ -1,5 +1,4 @@
 import { ExitCode, status } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
 import { copyMigrations } from '@gym/testing/migrations-copy';
@@ -7,6 +6,7 @@ import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/outpu
 import { perTestResources } from '@gym/testing/resources';
 import { makeSupabaseLike } from '@gym/testing/security-lints';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
+import { describe, expect, it } from 'vitest';
 
 // Issue 16, item 2: once the security baseline (0009) is applied, the migrator checks the database after every
 // migration and rollback step, and at the end of every run: a step may bring in no finding (a transactional

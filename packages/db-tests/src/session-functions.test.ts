@@ -1,7 +1,7 @@
 import { createDb, type Database, machines, trainingSessionsCalendar } from '@gym/db';
+import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@gym/testing/db';
 
 // US-003 (0003_session_functions): the booking function, the capacity trigger and the calendar view.
 let db: TestDatabase;

@@ -1,7 +1,5 @@
 import { pgMajorFromEnv } from '@gym/local-pg';
 import { ExitCode } from '@gym/migrate';
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
 import { runCli } from '@gym/testing/cli';
 import { tempEmbeddedDirs } from '@gym/testing/embedded-dir';
 import { migrateTo } from '@gym/testing/migrate';
@@ -9,6 +7,8 @@ import { eventsOf, expectOneLineError, parseJsonLines } from '@gym/testing/outpu
 import { allTags } from '@gym/testing/release';
 import { catalogSnapshot, dataSnapshot } from '@gym/testing/snapshot';
 import { type StandbyPair, startStandbyPair } from '@gym/testing/standby';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 
 // Issue 16, item 9: a hot standby (pg_is_in_recovery()) is refused by migrate and rollback with exit 9 and one
 // line, before anything else; status still reads it. Proven on a real streaming replica of a primary this file

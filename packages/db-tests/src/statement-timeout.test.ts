@@ -1,11 +1,11 @@
 import { readApplied } from '@gym/migrate';
-import { describe, expect, it } from 'vitest';
 import { loadOldSessionsBulk } from '@gym/testing/bulk';
 import { runCli } from '@gym/testing/cli';
 import { migrateTo } from '@gym/testing/migrate';
 import { eventsOf, parseJsonLines } from '@gym/testing/output';
 import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
+import { describe, expect, it } from 'vitest';
 
 // Issue 16, item 9: managed providers set statement_timeout on the role or the database. Before, with
 // ALTER DATABASE ... SET statement_timeout = '1s' and 1M old sessions, db:migrate failed in 0004's archive copy

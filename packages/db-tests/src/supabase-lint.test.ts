@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { migrateTo, rollbackTo } from '@gym/testing/migrate';
 import { allTags } from '@gym/testing/release';
 import { perTestResources } from '@gym/testing/resources';
 import { cleanLints, makeSupabaseLike, runSecurityLints } from '@gym/testing/security-lints';
 import { catalogSnapshot } from '@gym/testing/snapshot';
+import { describe, expect, it } from 'vitest';
 
 // Issue 10, issue 16: Supabase's database linter as a gate. Its security checks (the migrator's own, which it
 // runs after every migration) and its performance lints find nothing after pnpm db:migrate, on a database set

@@ -1,6 +1,6 @@
 import { supportedPgMajors } from '@gym/local-pg';
-import { describe, expect, inject, it } from 'vitest';
 import { adminQuery } from '@gym/testing/admin';
+import { describe, expect, inject, it } from 'vitest';
 import { runHarnessFixture } from './support/fixture-suite';
 
 // Issue 17, item 2: under CI, a run labelled GYM_PG_VERSION=NN runs on PostgreSQL NN, or not at all; the
