@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves the README's two commands, read from its own "Two commands" code block, on a fresh clone of the
-# current commit, as the two newcomers the README promises them to: (a) a normal user created here, clone
-# in that user's private home (mode 700), Node as installed system-wide; (b) root, clone in a private temp
-# folder (mode 700). Each must exit 0 with every test passing. Runs as root (CI does); safe to run again.
+# current commit, then every command the docs mark <!-- newcomers: run -->, as the two newcomers the README
+# promises them to: (a) a normal user created here, clone in that user's private home (mode 700), Node as
+# installed system-wide; (b) root, clone in a private temp folder (mode 700). Each must exit 0 with every
+# test passing. Runs as root (CI does); safe to run again.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # Somewhere every user may stand: the new user cannot enter this checkout if it is private.
@@ -27,6 +28,17 @@ fi
 say "README commands:"
 printf '    %s\n' "${commands[@]}"
 
+# Then every command of the docs' blocks marked <!-- newcomers: run --> (tooling/docs/shell-blocks.mjs), as
+# "<file>:<line><TAB><command>"; the docs check of `pnpm lint` makes every other block say why it is skipped.
+mapfile -t documented < <(node "$repo/tooling/docs/shell-blocks.mjs" --run)
+say "Commands the docs mark to run (${#documented[@]}):"
+printf '    %s\n' "${documented[@]}"
+
+# For working on this script only: GYM_NEWCOMERS_SKIP_TEST=1 leaves out the second command (the whole test
+# run, minutes). CI never sets it.
+skip_test="${GYM_NEWCOMERS_SKIP_TEST:-}"
+[ -z "$skip_test" ] || say "GYM_NEWCOMERS_SKIP_TEST is set: the second command (${commands[1]}) is NOT run"
+
 # A bundle of HEAD: a clone needs no access to this checkout's .git (which a new user may not read).
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -35,14 +47,28 @@ git -C "$repo" bundle create "$work/head.bundle" HEAD 2>/dev/null
 commit="$(git -C "$repo" rev-parse --short HEAD)"
 
 # The two commands verbatim, in one shell as a newcomer pastes them into a terminal; stops at the first
-# that fails.
+# that fails. Then the docs' commands in the same clone.
 {
   echo 'echo "--> $(id -un) in $PWD, node $(node -v)"'
   for i in 0 1; do
+    if [ "$i" -eq 1 ] && [ -n "$skip_test" ]; then continue; fi
     printf 'echo %q\n' "--> ${commands[$i]}"
     printf '%s\n' "${commands[$i]}"
     printf 'status=$?; [ $status -eq 0 ] || { echo "README command %d failed (exit $status)" >&2; exit $status; }\n' $((i + 1))
   done
+  # The docs' commands: each runs even when one before it failed, so that one run names every failure.
+  echo 'failed=0; docs_start=$SECONDS'
+  for entry in "${documented[@]}"; do
+    where="${entry%%$'\t'*}"
+    command="${entry#*$'\t'}"
+    printf 'echo %q; start=$SECONDS\n' "--> $command   ($where)"
+    printf '(\n%s\n)\n' "$command" # on its own line: a trailing "# comment" must not swallow the ")"
+    printf 'status=$?; echo "    exit $status in $((SECONDS - start))s"\n'
+    printf '[ $status -eq 0 ] || { echo %q >&2; failed=$((failed + 1)); }\n' \
+      "docs command failed: $command   ($where)"
+  done
+  printf 'echo "--> %d docs commands in $((SECONDS - docs_start))s, $failed failed"\n' "${#documented[@]}"
+  echo '[ $failed -eq 0 ]'
 } >"$work/readme-commands.sh"
 chmod 644 "$work/head.bundle" "$work/readme-commands.sh"
 

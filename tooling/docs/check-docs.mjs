@@ -2,37 +2,12 @@
 // The docs check of `pnpm lint`: in README.md, every package's README.md and docs/, every relative link must
 // name a file that exists and, with a #fragment, a heading of that file (GitHub's anchors); and every
 // `pnpm <name>` a code block shows must be a root script or a pnpm command, so that what the docs tell a
-// reader to run exists. Prints one line per problem and exits 1 if there is any.
+// reader to run exists; and every shell block showing a `pnpm` or `npx` command carries a newcomers marker
+// (shell-blocks.mjs: run on a fresh clone by .ci/newcomers.sh, or skipped with a reason). Prints one line per
+// problem and exits 1 if there is any.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const skip = new Set(['node_modules', '.git', '.turbo', 'dist', '.data']);
-
-function markdownFiles() {
-  const files = [path.join(root, 'README.md')];
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (skip.has(entry.name) || entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.md')) files.push(full);
-    }
-  };
-  walk(path.join(root, 'docs'));
-  for (const group of ['packages', 'apps', 'tooling']) {
-    const dir = path.join(root, group);
-    if (!fs.existsSync(dir)) continue;
-    for (const pkg of fs.readdirSync(dir)) {
-      const readme = path.join(dir, pkg, 'README.md');
-      if (fs.existsSync(readme)) files.push(readme);
-    }
-  }
-  const bench = path.join(root, 'bench', 'README.md');
-  if (fs.existsSync(bench)) files.push(bench);
-  return files;
-}
+import { commandLines, markdownFiles, root, shellBlocks, showsPnpm } from './shell-blocks.mjs';
 
 /** Text outside fenced code blocks, and the code blocks, of a Markdown file. */
 function split(text) {
@@ -113,7 +88,23 @@ for (const file of markdownFiles()) {
       problems.push(`${rel}: a code block runs "pnpm ${name}", which is neither a root script nor a pnpm command`);
     }
   }
+  const blocks = shellBlocks(text);
+  for (const block of blocks) {
+    if (block.marker?.kind === 'skip' && !block.marker.reason) {
+      problems.push(`${rel}:${block.line}: a "newcomers: skip" marker without a reason (newcomers: skip: <why>)`);
+    }
+    if (block.marker || !showsPnpm(block)) continue;
+    const first = commandLines(block).find((l) => /(?:pnpm|npx)\s/.test(l.text));
+    problems.push(
+      `${rel}:${block.line}: the block showing "${first.text.trim()}" has no <!-- newcomers: run --> or <!-- newcomers: skip: <why> --> line before it`,
+    );
+  }
+  const markers = text.match(/^\s*<!--\s*newcomers:/gm)?.length ?? 0;
+  if (markers !== blocks.filter((b) => b.marker).length) {
+    problems.push(`${rel}: a <!-- newcomers: ... --> marker is not on the line just before a shell block's fence`);
+  }
 }
 for (const p of problems) console.error(`docs: ${p}`);
-if (problems.length === 0) console.log(`docs: every link, anchor and pnpm command resolves`);
+if (problems.length === 0)
+  console.log(`docs: every link, anchor and pnpm command resolves; every shell block is run or excused`);
 process.exit(problems.length ? 1 : 0);
