@@ -28,6 +28,6 @@ export {
   supabaseSecurityPolicy,
 } from './security.js';
 export { defaults, type RunOptions } from './session.js';
-export { type AppliedRow, migrationsTableExists, readApplied } from './state.js';
+export { type AppliedRow, migrationsTableExists, readApplied, writesMigrationsTable } from './state.js';
 export { type StatusRow, status } from './status.js';
 export { describeTarget, makeRedactor, parseDatabaseUrl, passwordOf, redactUrl } from './url.js';

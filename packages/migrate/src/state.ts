@@ -65,6 +65,15 @@ export async function recordApplied(client: Queryable, migration: { hash: string
 }
 
 /** Forgets a rolled-back migration's row. */
+/**
+ * Whether a statement, as pg_stat_activity shows it, is this module's own write to the migrations table:
+ * tests that explain what a migrator was doing at a given moment recognise its bookkeeping by it.
+ */
+export function writesMigrationsTable(sql: string): boolean {
+  const q = sql.trimStart();
+  return q.startsWith(`INSERT INTO ${MIGRATIONS_TABLE} `) || q.startsWith(`DELETE FROM ${MIGRATIONS_TABLE} `);
+}
+
 export async function deleteApplied(client: Queryable, row: AppliedRow): Promise<void> {
   await client.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = $1`, [row.id]);
 }
