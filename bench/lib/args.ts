@@ -60,6 +60,29 @@ export function parseCount(raw: string, name: string): number {
   return n;
 }
 
+/**
+ * Walks the command line of a mode: `--flag value` and `--flag=value` alike, a bare `--` (pnpm passes one)
+ * ignored. `handle` gets each flag, a `value()` that takes the flag's value (or fails naming the flag), and
+ * the argument as given.
+ */
+export function eachFlag(argv: string[], handle: (flag: string, value: () => string, raw: string) => void): void {
+  const args = argv.filter((x) => x !== '--');
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i]!;
+    const eq = raw.indexOf('=');
+    const [flag, inline] = eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : [raw, undefined];
+    handle(
+      flag,
+      () => {
+        const v = inline ?? args[++i];
+        if (v === undefined) throw new Error(`${flag} needs a value`);
+        return v;
+      },
+      raw,
+    );
+  }
+}
+
 export function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
     rows: 1_000_000,
@@ -84,17 +107,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     maxMigrationS: 1800,
     help: false,
   };
-  const args = argv.filter((x) => x !== '--');
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i]!;
-    const [flag, inline] = raw.includes('=')
-      ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
-      : [raw, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value, raw) => {
     switch (flag) {
       case '--rows':
         a.rows = parseCount(value(), flag);
@@ -170,7 +183,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       default:
         throw new Error(`unknown option ${raw}`);
     }
-  }
+  });
   if (a.rows < 1) throw new Error('--rows must be at least 1');
   if (a.runs < 1 || a.runs > 50) throw new Error('--runs must be between 1 and 50');
   if (a.contestants.length === 0) throw new Error('--contestants: none given');

@@ -31,6 +31,7 @@ import { drizzleMigrate } from '@gym/testing/drizzle-migrate';
 import { catalogSnapshot, withoutMigrationArchives } from '@gym/testing/snapshot';
 import pg from 'pg';
 import { statementDurations } from '../lib/analyze';
+import { eachFlag, parseCount } from '../lib/args';
 import { type LockReport, LockSampler, type StatementSpan } from '../lib/locks';
 import { RESULTS_DIR } from '../lib/paths';
 import { type BenchServer, connectClient, dbName, openServer } from '../lib/server';
@@ -75,14 +76,6 @@ interface GenArgs {
   help: boolean;
 }
 
-function parseCount(raw: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(raw.replace(/_/g, ''));
-  if (!m) throw new Error(`${flag}: not a number: ${raw}`);
-  const n = Math.round(Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]!) ? 1e3 : 1e6));
-  if (!Number.isSafeInteger(n)) throw new Error(`${flag}: out of range: ${raw}`);
-  return n;
-}
-
 function parse(argv: string[]): GenArgs {
   const a: GenArgs = {
     rows: 1_000_000,
@@ -94,16 +87,7 @@ function parse(argv: string[]): GenArgs {
     out: null,
     help: false,
   };
-  const args = argv.filter((x) => x !== '--');
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i]!;
-    const eq = raw.indexOf('=');
-    const [flag, inline] = eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : [raw, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value, raw) => {
     if (flag === '--rows') a.rows = parseCount(value(), flag);
     else if (flag === '--runs') a.runs = parseCount(value(), flag);
     else if (flag === '--window-ms') a.windowMs = parseCount(value(), flag);
@@ -123,7 +107,7 @@ function parse(argv: string[]): GenArgs {
       a.cases = CORPUS_CASES.filter((c) => names.includes(c.name));
     } else if (flag === '-h' || flag === '--help') a.help = true;
     else throw new Error(`unknown option for --mode generate: ${raw}`);
-  }
+  });
   if (a.rows < 1000) throw new Error('--rows must be at least 1000');
   if (a.runs < 1 || a.runs > 20) throw new Error('--runs must be between 1 and 20');
   if (a.sampleMs < 5) throw new Error('--sample-ms must be at least 5');

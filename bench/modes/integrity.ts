@@ -16,7 +16,7 @@
 
 import { migrate } from '@gym/migrate';
 import type pg from 'pg';
-import { parseCount } from '../lib/args';
+import { eachFlag, parseCount } from '../lib/args';
 import { connectClient, openServer } from '../lib/server';
 import { fmtMs, fmtRatio, median, round, table } from '../lib/stats';
 
@@ -48,16 +48,7 @@ interface IntegrityArgs {
 
 function parse(argv: string[]): IntegrityArgs {
   const a: IntegrityArgs = { rows: 1_000_000, runs: 1, kinds: ['ref', 'gym', 'exclude'], help: false };
-  const args = argv.filter((x) => x !== '--');
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i]!;
-    const eq = raw.indexOf('=');
-    const [flag, inline] = eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : [raw, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value, raw) => {
     if (flag === '--rows') a.rows = parseCount(value(), flag);
     else if (flag === '--runs') a.runs = parseCount(value(), flag);
     else if (flag === '--contestants') {
@@ -73,7 +64,7 @@ function parse(argv: string[]): IntegrityArgs {
       a.kinds = [...new Set(kinds)] as Contestant[];
     } else if (flag === '-h' || flag === '--help') a.help = true;
     else throw new Error(`unknown option for --mode integrity: ${raw}`);
-  }
+  });
   if (a.rows < 1) throw new Error('--rows must be at least 1');
   if (a.runs < 1 || a.runs > 20) throw new Error('--runs must be between 1 and 20');
   return a;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { migrate } from '@gym/migrate';
 import { type AppIds, type AppQuery, NewApp, OldApp } from '@gym/testing/apps';
 import pg from 'pg';
-import { parseCount } from '../lib/args';
+import { eachFlag, parseCount } from '../lib/args';
 import { SEED_PRELUDE, SEED_SQL_FILE } from '../lib/contestants';
 import { loadOldSchema } from '../lib/load';
 import { RESULTS_DIR } from '../lib/paths';
@@ -57,16 +57,14 @@ interface RolloutArgs {
 
 function parse(argv: string[]): RolloutArgs {
   const a: RolloutArgs = { rows: 1_000_000, runs: 3, contestants: ['r', 'c', 'a'], windowMs: 3000, out: null };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.includes('=') ? argv[i]!.split('=', 2) : [argv[i]!, undefined];
-    const value = () => inline ?? argv[++i] ?? '';
+  eachFlag(argv, (flag, value, raw) => {
     if (flag === '--rows') a.rows = parseCount(value(), flag);
     else if (flag === '--runs') a.runs = parseCount(value(), flag);
     else if (flag === '--window-ms') a.windowMs = parseCount(value(), flag);
     else if (flag === '--out') a.out = value();
     else if (flag === '--contestants') a.contestants = value().split(',') as Contestant[];
-    else if (flag !== '--') throw new Error(`unknown option for --mode rollout: ${flag}`);
-  }
+    else throw new Error(`unknown option for --mode rollout: ${raw}`);
+  });
   if (!(a.rows > 0 && a.runs > 0 && a.contestants.every((c) => Object.hasOwn(LABELS, c))))
     throw new Error('--rows and --runs must be positive, --contestants a subset of r,c,a');
   return a;
