@@ -211,9 +211,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The app during the deploy: two connections reading and writing training_sessions (inserts in its own future
- * slots, reads and updates of loaded rows, a calendar range scan) and session_checkins (inserts, reads), each query under the same lock_timeout as
- * the migrator, so that waiting longer on a lock makes it fail. `shape` switches from the old app's to the
- * new app's between the two migrate steps, as a rollout does.
+ * slots, reads and updates of loaded rows, a calendar range scan) and session_checkins (inserts, reads).
+ * `lockTimeoutMs` only keeps a stuck query from hanging the run (0: none, as the bench measures stalls whole);
+ * what it waited on is judged from pg_locks and pg_stat_activity, not from its duration. `shape` switches from
+ * the old app's to the new app's between the two migrate steps, as a rollout does.
  */
 export class CorpusApp {
   readonly calls: AppCall[] = [];
