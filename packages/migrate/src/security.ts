@@ -56,6 +56,15 @@ const notExtensionMember = (oid: string) =>
 // PostgreSQL 17's MAINTAIN privilege (VACUUM, ANALYZE, REINDEX, LOCK TABLE), which earlier versions refuse to name.
 const maintain = `CASE WHEN current_setting('server_version_num')::int >= 170000 THEN ARRAY['MAINTAIN'] ELSE '{}'::text[] END`;
 
+/** SECURITY DEFINER functions in an exposed schema that the role in parameter `role` ($3 or $4) may execute. */
+function definerExecutableBy(role: '$3' | '$4', hint: string): string {
+  return `SELECT p.oid::regprocedure::text AS object,
+                 format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, %I${hint}', p.oid::regprocedure, ${role}::text) AS fix
+            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = ANY ($1) AND p.prosecdef AND ${notExtensionMember('p.oid')}
+             AND pg_catalog.has_function_privilege(${role}::text, p.oid, 'EXECUTE')`;
+}
+
 // $1 exposed schemas, $2 own schemas, $3 anon, $4 authenticated. Queries that name a role run only when it exists.
 const checks: { name: SecurityCheckName; roles?: ('anon' | 'authenticated')[]; sql: string }[] = [
   {
@@ -157,20 +166,15 @@ const checks: { name: SecurityCheckName; roles?: ('anon' | 'authenticated')[]; s
     // one with the owner's rights in a schema the API does not serve.
     name: 'anon_security_definer_function_executable',
     roles: ['anon'],
-    sql: `SELECT p.oid::regprocedure::text AS object,
-                 format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, %I', p.oid::regprocedure, $3::text) AS fix
-            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = ANY ($1) AND p.prosecdef AND ${notExtensionMember('p.oid')}
-             AND pg_catalog.has_function_privilege($3::text, p.oid, 'EXECUTE')`,
+    sql: definerExecutableBy('$3', ''),
   },
   {
     name: 'authenticated_security_definer_function_executable',
     roles: ['authenticated'],
-    sql: `SELECT p.oid::regprocedure::text AS object,
-                 format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, %I (call a SECURITY DEFINER function in a private schema from a SECURITY INVOKER one)', p.oid::regprocedure, $4::text) AS fix
-            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = ANY ($1) AND p.prosecdef AND ${notExtensionMember('p.oid')}
-             AND pg_catalog.has_function_privilege($4::text, p.oid, 'EXECUTE')`,
+    sql: definerExecutableBy(
+      '$4',
+      ' (call a SECURITY DEFINER function in a private schema from a SECURITY INVOKER one)',
+    ),
   },
   {
     // anon calls nothing of ours: the schema declares no function public.
