@@ -80,7 +80,9 @@ for (const file of files) {
       if (a.status === 'passed') passed++;
       else if (a.status === 'failed') {
         failed++;
-        console.error(`${label}: failed: ${id}`);
+        // The assertion's first line: a CI log that keeps only its tail still says what went wrong.
+        const why = (a.failureMessages?.[0] ?? '').split('\n')[0].replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300);
+        console.error(`${label}: failed: ${id}${why ? ` (${why})` : ''}`);
       } else {
         skipped++;
         const allowed = expectedOn(majorOf(file)).find((e) => e.id === id);
