@@ -98,6 +98,35 @@ describe('.ci/summary.mjs', () => {
     expect(summary('pg15', report([]))).toMatchObject({ code: 1, stdout: 'pg15: 0 passed, 1 failed\n' });
   });
 
+  it("a failed test is named with its assertion's first line, colours stripped", () => {
+    const out = path.join(dir, 'report-failure-message.json');
+    fs.writeFileSync(
+      out,
+      JSON.stringify({
+        numTotalTests: 1,
+        testResults: [
+          {
+            name: file,
+            status: 'failed',
+            assertionResults: [
+              {
+                ancestorTitles: ['behind a pooler'],
+                title: 'migrates',
+                status: 'failed',
+                failureMessages: ['AssertionError: expected \u001b[31m6\u001b[39m to be 0\n    at pool.test.ts:12:3'],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const r = summary('pg18', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toContain(
+      'pg18: failed: packages/x/src/pool.test.ts > behind a pooler > migrates (AssertionError: expected 6 to be 0)',
+    );
+  });
+
   it('a run over several majors (the container step) reads the major of each report from its name', () => {
     const skipped: [string, Status][] = [['dumps', 'skipped']];
     const r = summary(
