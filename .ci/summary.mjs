@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const allowlistFile = process.env.GYM_EXPECTED_SKIPS ?? path.join(repoRoot, '.ci/expected-skips.tsv');
@@ -81,7 +82,7 @@ for (const file of files) {
       else if (a.status === 'failed') {
         failed++;
         // The assertion's first line: a CI log that keeps only its tail still says what went wrong.
-        const why = (a.failureMessages?.[0] ?? '').split('\n')[0].replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300);
+        const why = stripVTControlCharacters((a.failureMessages?.[0] ?? '').split('\n')[0]).slice(0, 300);
         console.error(`${label}: failed: ${id}${why ? ` (${why})` : ''}`);
       } else {
         skipped++;
